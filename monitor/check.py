@@ -1,0 +1,64 @@
+"""`monitor check`: one document, parsed and judged by every document rule, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.parsing import parse
+from monitor.report import Report
+from monitor.template import SECTION_KEYS
+from rules import Context, Finding, Severity, evaluate
+
+SCHEMA = "annual-report/1"
+
+
+@dataclass
+class CheckResult:
+    report: Report
+    findings: list[Finding]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == Severity.ERROR for f in self.findings)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        report = self.report
+        first = report.published_date
+        return {
+            "schema": SCHEMA,
+            "source": {
+                "location": report.source.location,
+                "sha256": report.source.sha256,
+                "media_type": report.source.media_type,
+            },
+            "agency": report.agency,
+            "year": report.year,
+            "title": report.title,
+            "template": report.template,
+            "published": first.value.isoformat() if first else None,
+            "published_claims": [
+                {"source": c.source, "value": c.value.isoformat(), "raw": c.raw} for c in report.published
+            ],
+            "sections": [key for key in SECTION_KEYS if key in report.present_sections],
+            "tables": report.tables,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def check_document(
+    data: bytes,
+    location: str,
+    *,
+    kind: str | None = None,
+    agency: str | None = None,
+    year: int | None = None,
+    content_type: str | None = None,
+) -> CheckResult:
+    """Parse one document and run the document rules. Raises monitor.errors.InputError."""
+    report = parse(data, location, content_type)
+    if agency:
+        report.agency = agency
+    if year:
+        report.year = year
+    return CheckResult(report, evaluate(report, Context(kind=kind)))

@@ -1,0 +1,85 @@
+"""Document bytes to a Report: sniff, read (HTML or text), then map sections and tables."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from monitor.errors import InputError, NotAReport
+from monitor.parsing.decode import decode
+from monitor.parsing.document import Document
+from monitor.parsing.html import parse_html
+from monitor.parsing.meta import date_claims, period_year, title_parts
+from monitor.parsing.sections import split_sections
+from monitor.parsing.sniff import sniff
+from monitor.parsing.tables import read_tables
+from monitor.parsing.text import parse_text
+from monitor.report import Report, Source
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# Structure of reports under the old 条例 (2008–2018): free-form, no 勾稽 table.
+_PRE_2019_MARKERS = (
+    "不予公开政府信息的情况", "政府信息公开的收费及减免情况", "依申请公开政府信息情况", "国务院令第492号",
+)
+_UNSUPPORTED = {
+    "application/pdf": "PDF 文件",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word（DOCX）文件",
+    "application/msword": "Word（DOC/WPS）文件",
+}
+
+
+def parse(data: bytes, location: str, content_type: str | None = None) -> Report:
+    """Parse one document. Raises InputError (unreadable) or NotAReport (not an annual report)."""
+    if not data:
+        raise InputError("文件为空（0 字节）")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"文件过大（{len(data) / 2**20:.1f} MB，上限 {MAX_DOCUMENT_BYTES // 2**20} MB）")
+    media_type = sniff(data)
+    if media_type in _UNSUPPORTED:
+        raise InputError(f"暂不支持读取{_UNSUPPORTED[media_type]}")
+    if media_type not in ("text/html", "text/plain"):
+        raise InputError("不是网页或文本文件（二进制内容）")
+    document = parse_html(data, content_type) if media_type == "text/html" else parse_text(decode(data, content_type))
+    source = Source(location, hashlib.sha256(data).hexdigest(), media_type)
+    return build_report(document, source)
+
+
+def build_report(document: Document, source: Source) -> Report:
+    sections = split_sections(document)
+    reading = read_tables(document)
+    titles = [document.title, document.meta.get("articletitle"), document.meta.get("html_title")]
+    agency, year = next((parts for parts in map(title_parts, titles) if parts[1]), (None, None))
+    text = document.text
+    year = year or period_year(text)
+    agency = agency or document.meta.get("contentsource") or None
+    report = Report(
+        source=source,
+        title=next((t for t in titles if t), None),
+        agency=agency,
+        year=year,
+        sections=sections,
+        tables=reading.tables,
+        tables_found=reading.found,
+        cell_issues=reading.issues,
+        published=date_claims(document.meta, document.page_text or text, source.location),
+        text=text,
+        legacy_markers=reading.legacy_markers,
+    )
+    report.template = _template(report, reading.is_2021)
+    if len(sections) < 2 and not reading.found and report.template != "legacy":
+        if year and re.search(r"年度报告|年报", report.title or ""):
+            raise NotAReport("标题是年度报告，但正文中没有报告的章节或表格（报告可能在附件中）")
+        raise NotAReport("不是政府信息公开工作年度报告：没有找到报告的章节标题或统计表")
+    return report
+
+
+def _template(report: Report, has_2021_labels: bool) -> str:
+    if report.legacy_markers:
+        return "legacy"
+    if has_2021_labels or report.value("applications", "other_other", "total") is not None:
+        return "2021"
+    pre_2019 = [m for m in _PRE_2019_MARKERS if m in report.text]
+    if pre_2019 or (report.year is not None and report.year <= 2018):
+        report.legacy_markers.extend(pre_2019 or [f"{report.year}年度报告（旧条例）"])
+        return "legacy"
+    return "unknown"

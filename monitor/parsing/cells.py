@@ -1,0 +1,68 @@
+"""Normalising labels and reading cell values.
+
+Full-width and ASCII punctuation are made equal with Unicode NFKC (which also turns full-width
+digits into ASCII ones); white space inside labels is dropped, because real reports break labels
+anywhere (「商业 企业」, 「本年度办 理结果」).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+_SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+_QUOTES = str.maketrans({"“": "", "”": "", '"': "", "「": "", "」": "", "‘": "", "’": "", "'": ""})
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def collapse(text: str) -> str:
+    """Runs of white space folded to one space; the characters themselves are kept (for quoting)."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def label_key(text: str) -> str:
+    """A label reduced for matching: NFKC, no white space, no quotes."""
+    return _SPACE.sub("", nfkc(text)).translate(_QUOTES)
+
+
+CellKind = Literal["number", "blank", "text"]
+
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_UNIT_SUFFIX = re.compile(r"(?:件|项|个|条|人次|次|起|万元|元)$")
+_BLANK = {"", "-", "--", "—", "——", "–", "/", "\\", "─", "━", "－", "N/A", "n/a", "×", "x"}
+_NONE_WORDS = {"无", "没有", "零"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    raw: str
+    kind: CellKind
+    value: int | float | None = None
+
+
+def read_cell(raw: str) -> Cell:
+    """Read one table cell: a number, a blank (blank, 「—」, 「/」), or text (a label)."""
+    text = _SPACE.sub("", nfkc(raw))
+    if text in _BLANK:
+        return Cell(raw, "blank")
+    if text in _NONE_WORDS:
+        return Cell(raw, "number", 0)
+    number = _UNIT_SUFFIX.sub("", text) if len(text) > 1 else text
+    if _NUMBER.match(number):
+        return Cell(raw, "number", to_number(number))
+    return Cell(raw, "text")
+
+
+def to_number(text: str) -> int | float:
+    """'1,234' -> 1234; '18651.06' -> 18651.06; '5.00' -> 5 (integral values stay integers)."""
+    value = float(text.replace(",", ""))
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def is_value_like(raw: str) -> bool:
+    return read_cell(raw).kind != "text"

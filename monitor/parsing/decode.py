@@ -1,0 +1,57 @@
+"""Bytes to text: BOM, then the declared charset, then detection (charset-normalizer).
+
+GB2312 and GBK declarations are read as GB18030, their superset: sites that declare gb2312
+routinely use characters outside it (镕, 堃).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "ascii": "utf-8"}
+
+
+def _canonical(name: str) -> str | None:
+    name = name.strip().lower()
+    name = _WIDER.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def declared_charset(data: bytes, header: str | None = None) -> str | None:
+    """The charset named by an HTTP Content-Type header or a <meta> tag, if any."""
+    if header:
+        match = re.search(r"charset\s*=\s*([A-Za-z0-9_\-]+)", header, re.IGNORECASE)
+        if match and (name := _canonical(match.group(1))):
+            return name
+    match = _META_CHARSET.search(data[:4096])
+    return _canonical(match.group(1).decode("ascii")) if match else None
+
+
+def decode(data: bytes, header: str | None = None) -> str:
+    """Decode document bytes to text, never raising: undecodable bytes become U+FFFD."""
+    boms = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+    for bom, name in boms:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, errors="replace")
+    # Valid UTF-8 is almost never GBK text by accident, so strict UTF-8 goes first: a page
+    # that declares gb2312 but is served as UTF-8 is then still read right.
+    declared = declared_charset(data, header)
+    for name in ("utf-8", declared):
+        if name is None:
+            continue
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    guess = from_bytes(data[:200_000], cp_isolation=["gb18030", "big5", "utf_16"]).best()
+    if guess is not None:
+        name = _canonical(guess.encoding) or "gb18030"
+        return data.decode(name, errors="replace")
+    return data.decode(declared or "gb18030", errors="replace")

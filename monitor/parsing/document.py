@@ -1,0 +1,50 @@
+"""The layout-neutral form every reader produces: paragraphs and table grids in reading order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Paragraph:
+    text: str
+
+
+@dataclass
+class Table:
+    """A table as a grid of cell texts.
+
+    `ids` is given when the grid positions are real columns (rowspan/colspan expanded, as from
+    HTML): each position holds the id of the source cell that covers it, so a cell spanning three
+    columns is read once. Flattened text loses spans: its cells are only an order, and `ids` is None.
+    """
+
+    rows: list[list[str]]
+    ids: list[list[int]] | None = None
+
+    @property
+    def aligned(self) -> bool:
+        return self.ids is not None
+
+
+Block = Paragraph | Table
+
+
+@dataclass
+class Document:
+    media_type: str
+    blocks: list[Block]
+    title: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    # The whole page's text, chrome included: the visible 「发布时间」 sits outside the body.
+    page_text: str = ""
+
+    @property
+    def text(self) -> str:
+        parts: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                parts.append(block.text)
+            else:
+                parts.extend("\t".join(row) for row in block.rows)
+        return "\n".join(parts)
