@@ -29,7 +29,8 @@ def parse_text(text: str) -> Document:
 
     def end_run() -> None:
         if sum(1 for cells in run if len(cells) > 1 or is_value_like(cells[0])) >= 2:
-            blocks.append(Table([cells for cells in run]))
+            single = sum(1 for cells in run if len(cells) == 1)
+            blocks.append(Table(_regroup(run) if single > len(run) * 0.6 else list(run)))
         else:
             blocks.extend(Paragraph(collapse(" ".join(cells))) for cells in run)
         run.clear()
@@ -72,3 +73,21 @@ def _row_cells(line: str) -> list[str] | None:
     if len(stripped) <= 60 and not _SENTENCE_END.search(stripped) and read_cell(stripped).kind == "text":
         return [stripped]
     return None
+
+
+def _regroup(lines: list[list[str]]) -> list[list[str]]:
+    """Rebuild rows from one-cell-per-line text: label cells, then the values that follow them."""
+    rows: list[list[str]] = []
+    current: list[str] = []
+    in_values = False
+    for cells in lines:
+        for cell in cells:
+            value = is_value_like(cell)
+            if not value and in_values:
+                rows.append(current)
+                current = []
+            current.append(cell)
+            in_values = value
+    if current:
+        rows.append(current)
+    return rows
