@@ -25,6 +25,8 @@ _HEADING_TEXT = re.compile(
     r"^\s*[一二三四五六]\s*[、.．]\s*(总体情况|概述|主动公开|收到和处理|依申请|政府信息公开行政复议|"
     r"因政府信息公开|.{0,6}行政复议|存在的?主要问题|存在问题|政府信息公开工作存在|其他需要报告)"
 )
+# Elements a heading's text may sit in (their text is short; big containers are not read whole).
+_HEADING_TAGS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "font", "span"))
 _TABLE_MARKERS = ("本年新收", "第二十条", "结果维持", "予以公开", "本年制发")
 _MAX_SPAN = 1000
 
@@ -76,7 +78,7 @@ def _article_body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
             head = " ".join(node.itertext())[:4000]
             if any(marker in head for marker in _TABLE_MARKERS):
                 markers.append(node)
-        elif node.text and _HEADING_TEXT.match(node.text):
+        elif node.tag in _HEADING_TAGS and _HEADING_TEXT.match(node.text_content()[:60]):
             markers.append(node)
     body = root.find("body")
     fallback = body if body is not None else root

@@ -14,6 +14,11 @@ _TITLE = re.compile(
     r"(?P<agency>[^\s，。:：《》“”_|]{0,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?\s*"
     r"(?:的)?(?:政府信息公开|政务公开|信息公开).{0,8}?(?:年度报告|年报)"
 )
+# 「2024年度某某局政府信息公开工作年度报告」: the year first, the agency after it.
+_TITLE_YEAR_FIRST = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agency>[^\s，。:：《》“”_|]{2,60}?)\s*"
+    r"(?:政府信息公开|政务公开).{0,8}?(?:年度报告|年报)"
+)
 _PERIOD = re.compile(r"统计期限?[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _LEADING_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?:度)?[，,]")
 _VISIBLE_DATE = re.compile(
@@ -41,9 +46,14 @@ def title_parts(title: str | None) -> tuple[str | None, int | None]:
         return None, None
     for part in re.split(r"[_|｜]|\s-\s", nfkc(title)):
         match = _TITLE.search(part)
+        year_first = _TITLE_YEAR_FIRST.search(part)
         if match:
             agency = _TITLE_PREFIXES.sub("", match.group("agency")).strip(" 《“\"") or None
+            if agency is None and year_first:
+                agency = year_first.group("agency")
             return agency, int(match.group("year"))
+        if year_first:
+            return year_first.group("agency"), int(year_first.group("year"))
     return None, None
 
 
