@@ -25,6 +25,10 @@ class DateClaim:
     source: str
     value: datetime
     raw: str
+    has_time: bool = False
+
+
+UNREAD_TABLE = "正文有此部分标题，但没有可读的表格（可能是图片或附件）"
 
 
 @dataclass(frozen=True)
@@ -69,5 +73,5 @@ class Report:
 
     @property
     def published_date(self) -> DateClaim | None:
-        """The earliest credible claimed publication date."""
-        return min(self.published, key=lambda claim: claim.value, default=None)
+        """The earliest claimed publication day; on that day, a claim with a time of day wins."""
+        return min(self.published, key=lambda c: (c.value.date(), not c.has_time, c.value), default=None)

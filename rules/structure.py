@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from monitor.parsing.meta import leading_year, period_year, title_parts
-from monitor.report import Report
+from monitor.report import UNREAD_TABLE, Report
 from monitor.template import SECTION_KEYS, SECTION_TITLES, TABLE_NAMES, cell_label
 from rules.engine import Context, Problem, Severity, rule
 
@@ -72,6 +72,10 @@ def blank_cell(report: Report, context: Context) -> Iterator[Problem]:
     for issue in report.cell_issues:
         by_table.setdefault(issue.table, []).append(issue)
     for table, issues in by_table.items():
+        if all(i.reason == UNREAD_TABLE for i in issues):
+            yield Problem(f"{TABLE_NAMES[table]}未能读出：{UNREAD_TABLE}。", tuple(i.ref for i in issues),
+                          extra={"reasons": {i.ref: i.reason for i in issues}})
+            continue
         shown = "；".join(
             f"{cell_label(i.table, i.row, i.field)}（{i.reason}{'：' + i.raw if i.raw else ''}）" for i in issues[:5]
         )

@@ -14,7 +14,8 @@ from monitor.parsing.sections import split_sections
 from monitor.parsing.sniff import sniff
 from monitor.parsing.tables import read_tables
 from monitor.parsing.text import parse_text
-from monitor.report import Report, Source
+from monitor.report import UNREAD_TABLE, CellIssue, Report, Source
+from monitor.template import TABLE_KEYS, TABLE_ROWS
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 # Structure of reports under the old 条例 (2008–2018): free-form, no 勾稽 table.
@@ -61,16 +62,30 @@ def build_report(document: Document, source: Source) -> Report:
         tables=reading.tables,
         tables_found=reading.found,
         cell_issues=reading.issues,
-        published=date_claims(document.meta, document.page_text or text, source.location),
+        published=date_claims(document.meta, document.page_text or text, document.meta.get("url") or source.location),
         text=text,
         legacy_markers=reading.legacy_markers,
     )
     report.template = _template(report, reading.is_2021)
+    _report_unread_tables(report)
     if len(sections) < 2 and not reading.found and report.template != "legacy":
         if year and re.search(r"年度报告|年报", report.title or ""):
             raise NotAReport("标题是年度报告，但正文中没有报告的章节或表格（报告可能在附件中）")
         raise NotAReport("不是政府信息公开工作年度报告：没有找到报告的章节标题或统计表")
     return report
+
+
+def _report_unread_tables(report: Report) -> None:
+    """A table section whose heading is there but whose table is not (an image, an attachment)."""
+    if report.template == "legacy":
+        return
+    for table in TABLE_KEYS:
+        if table in report.sections and table not in report.tables_found:
+            report.cell_issues.extend(
+                CellIssue(table, row.key, name, "", UNREAD_TABLE)
+                for row in TABLE_ROWS[table]
+                for name in row.field_keys
+            )
 
 
 def _template(report: Report, has_2021_labels: bool) -> str:

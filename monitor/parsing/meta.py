@@ -83,10 +83,10 @@ def date_claims(meta: dict[str, str], page_text: str, location: str) -> list[Dat
     for name in _DATE_METAS:
         raw = meta.get(name)
         if raw and (match := _META_DATE.search(raw)) and (value := _datetime(match.groups())):
-            claims.append(DateClaim(f"meta:{name}", value, raw))
+            claims.append(DateClaim(f"meta:{name}", value, raw, has_time=match.group(4) is not None))
     match = _VISIBLE_DATE.search(nfkc(page_text))
     if match and (value := _datetime(match.groups()[1:])):
-        claims.append(DateClaim("text", value, collapse(match.group(0))))
+        claims.append(DateClaim("text", value, collapse(match.group(0)), has_time=match.group(5) is not None))
     for pattern in _URL_DATES:
         match = pattern.search(location)
         if match and (value := _datetime(match.groups())):
