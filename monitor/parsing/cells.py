@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
@@ -25,6 +26,7 @@ def collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=8192)
 def label_key(text: str) -> str:
     """A label reduced for matching: NFKC, no white space, no quotes."""
     return _SPACE.sub("", nfkc(text)).translate(_QUOTES)
@@ -45,6 +47,7 @@ class Cell:
     value: int | float | None = None
 
 
+@lru_cache(maxsize=8192)
 def read_cell(raw: str) -> Cell:
     """Read one table cell: a number, a blank (blank, 「—」, 「/」), or text (a label)."""
     text = _SPACE.sub("", nfkc(raw))

@@ -36,7 +36,7 @@ class Document:
     blocks: list[Block]
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
-    # The whole page's text, chrome included: the visible 「发布时间」 sits outside the body.
+    # Page text outside the body that may carry the visible 「发布时间」 (HTML chrome); "" for text.
     page_text: str = ""
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from monitor.errors import InputError
@@ -27,6 +26,9 @@ _HEADING_TEXT = re.compile(
 )
 # Elements a heading's text may sit in (their text is short; big containers are not read whole).
 _HEADING_TAGS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "font", "span"))
+_NUMERALS = frozenset("一二三四五六")
+_DATE_NODES = etree.XPath('//text()[contains(., "发布") or contains(., "日期")]')
+_CELL_TAGS = frozenset(("td", "th"))
 _TABLE_MARKERS = ("本年新收", "第二十条", "结果维持", "予以公开", "本年制发")
 _MAX_SPAN = 1000
 
@@ -37,15 +39,18 @@ def parse_html(data: bytes, content_type: str | None = None) -> Document:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         raise InputError("文件为空")
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    # A plain etree parser: lxml.html's element classes cost a Python lookup per element visited.
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(text, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise InputError(f"无法解析 HTML：{exc}") from exc
+    if root is None:
+        raise InputError("无法解析 HTML：没有内容")
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     meta = _meta(root)
     title_el = root.find(".//title")
-    title = collapse(title_el.text_content()) if title_el is not None else None
+    title = collapse(_text(title_el)) if title_el is not None else None
     body = _article_body(root)
     blocks = _blocks(body)
     heading = _first_heading(root)
@@ -54,11 +59,21 @@ def parse_html(data: bytes, content_type: str | None = None) -> Document:
         blocks,
         title=heading or meta.get("articletitle") or title,
         meta=meta | {"html_title": title or ""},
-        page_text=collapse(root.text_content()),
+        page_text=_date_text(root),
     )
 
 
-def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _text(el: etree._Element) -> str:
+    return "".join(el.itertext())
+
+
+def _date_text(root: etree._Element) -> str:
+    """The page's lines that may state a publication date (「发布时间：…」 sits outside the body)."""
+    parents = {node.getparent() for node in _DATE_NODES(root)}
+    return "\n".join(_text(el) for el in parents if el is not None)
+
+
+def _meta(root: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for el in root.iter("meta"):
         attrs = {k.lower(): v for k, v in el.attrib.items()}
@@ -68,18 +83,20 @@ def _meta(root: lxml.html.HtmlElement) -> dict[str, str]:
     return found
 
 
-def _article_body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def _article_body(root: etree._Element) -> etree._Element:
     """The lowest element holding every section heading and report table of the page."""
     markers: list[etree._Element] = []
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
+    for node in root.iter("table", *_HEADING_TAGS):
         if node.tag == "table":
-            head = " ".join(node.itertext())[:4000]
+            head = _text(node)[:4000]
             if any(marker in head for marker in _TABLE_MARKERS):
                 markers.append(node)
-        elif node.tag in _HEADING_TAGS and _HEADING_TEXT.match(node.text_content()[:60]):
-            markers.append(node)
+        else:
+            own = (node.text or "").lstrip()
+            if own and own[0] not in _NUMERALS:
+                continue  # cheap rejection: a heading's own text starts with its numeral
+            if (own or len(node)) and _HEADING_TEXT.match(_text(node)[:60]):
+                markers.append(node)
     body = root.find("body")
     fallback = body if body is not None else root
     if len(markers) < 2:
@@ -94,16 +111,16 @@ def _article_body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return fallback
 
 
-def _first_heading(root: lxml.html.HtmlElement) -> str | None:
+def _first_heading(root: etree._Element) -> str | None:
     """A report title printed on the page itself (h1–h3), if any."""
     for el in root.iter("h1", "h2", "h3"):
-        text = collapse(el.text_content())
+        text = collapse(_text(el))
         if "年度报告" in text and len(text) < 80:
             return text
     return None
 
 
-def _blocks(body: lxml.html.HtmlElement) -> list[Block]:
+def _blocks(body: etree._Element) -> list[Block]:
     blocks: list[Block] = []
     buffer: list[str] = []
 
@@ -115,27 +132,20 @@ def _blocks(body: lxml.html.HtmlElement) -> list[Block]:
             buffer.clear()
 
     walker = etree.iterwalk(body, events=("start", "end"))
-    skipping: etree._Element | None = None
     for event, el in walker:
-        if skipping is not None:
-            if event == "end" and el is skipping:
-                skipping = None
-                if el.tail:
-                    buffer.append(el.tail)
-            continue
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
             if tag == "table" and el.find(".//table") is None:
                 flush()
                 blocks.append(_grid(el))
-                skipping = el
+                walker.skip_subtree()  # the next event is this table's "end"
                 continue
-            if tag in _BLOCK_TAGS or tag == "br" or tag in ("td", "th"):
+            if tag in _BLOCK_TAGS or tag in _CELL_TAGS or tag == "br":
                 flush()
-            if el.text:
+            if el.text and tag != "table":
                 buffer.append(el.text)
         else:
-            if tag in _BLOCK_TAGS or tag in ("td", "th"):
+            if tag in _BLOCK_TAGS or tag in _CELL_TAGS:
                 flush()
             if el.tail and el is not body:
                 buffer.append(el.tail)
@@ -144,27 +154,45 @@ def _blocks(body: lxml.html.HtmlElement) -> list[Block]:
 
 
 def _span(el: etree._Element, name: str) -> int:
-    match = re.match(r"\s*(\d+)", el.get(name) or "")
+    value = el.get(name)
+    if not value:
+        return 1
+    match = re.match(r"\s*(\d+)", value)
     return max(1, min(int(match.group(1)), _MAX_SPAN)) if match else 1
+
+
+def _rows(table: etree._Element) -> list[etree._Element]:
+    rows: list[etree._Element] = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(tr for tr in child if tr.tag == "tr")
+    return rows
 
 
 def _grid(table: etree._Element) -> Table:
     """Expand rowspan/colspan into a rectangular grid of cell texts and source-cell ids."""
-    trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    trs = _rows(table)
     taken: dict[tuple[int, int], tuple[str, int]] = {}
     width = 0
     cell_id = 0
     for r, tr in enumerate(trs):
         c = 0
-        for td in tr.xpath("./td|./th"):
+        for td in tr:
+            if td.tag not in _CELL_TAGS:
+                continue
             while (r, c) in taken:
                 c += 1
-            text = collapse(" ".join(td.itertext()))
+            text = " ".join(" ".join(td.itertext()).split())
             rowspan = min(_span(td, "rowspan"), len(trs) - r)
             colspan = _span(td, "colspan")
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken[(r + dr, c + dc)] = (text, cell_id)
+            if rowspan == colspan == 1:
+                taken[(r, c)] = (text, cell_id)
+            else:
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        taken[(r + dr, c + dc)] = (text, cell_id)
             cell_id += 1
             c += colspan
         width = max(width, c)

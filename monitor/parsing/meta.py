@@ -59,7 +59,7 @@ def title_parts(title: str | None) -> tuple[str | None, int | None]:
 
 def period_year(text: str) -> int | None:
     """The year of the statistics period (「统计期限为2024年1月1日至…」)."""
-    match = _PERIOD.search(nfkc(text))
+    match = _PERIOD.search(text)
     return int(match.group(1)) if match else None
 
 
@@ -84,7 +84,7 @@ def date_claims(meta: dict[str, str], page_text: str, location: str) -> list[Dat
         raw = meta.get(name)
         if raw and (match := _META_DATE.search(raw)) and (value := _datetime(match.groups())):
             claims.append(DateClaim(f"meta:{name}", value, raw, has_time=match.group(4) is not None))
-    match = _VISIBLE_DATE.search(nfkc(page_text))
+    match = _VISIBLE_DATE.search(page_text)
     if match and (value := _datetime(match.groups()[1:])):
         claims.append(DateClaim("text", value, collapse(match.group(0)), has_time=match.group(5) is not None))
     for pattern in _URL_DATES:
