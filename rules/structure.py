@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from monitor.parsing.meta import leading_year, period_year, title_parts
-from monitor.report import UNREAD_TABLE, Report
-from monitor.template import SECTION_KEYS, SECTION_TITLES, TABLE_NAMES, cell_label
+from monitor.report import UNREAD_TABLE, CellIssue, Report
+from monitor.template import SECTION_KEYS, SECTION_TITLES, TABLE_NAMES, TABLE_ROWS, cell_label
 from rules.engine import Context, Problem, Severity, rule
 
 
@@ -72,19 +72,35 @@ def blank_cell(report: Report, context: Context) -> Iterator[Problem]:
     for issue in report.cell_issues:
         by_table.setdefault(issue.table, []).append(issue)
     for table, issues in by_table.items():
+        cells = tuple(i.ref for i in issues)
+        reasons = {i.ref: i.reason for i in issues}
         if all(i.reason == UNREAD_TABLE for i in issues):
-            yield Problem(f"{TABLE_NAMES[table]}未能读出：{UNREAD_TABLE}。", tuple(i.ref for i in issues),
-                          extra={"reasons": {i.ref: i.reason for i in issues}})
+            yield Problem(f"{TABLE_NAMES[table]}未能读出：{UNREAD_TABLE}。", cells, extra={"reasons": reasons})
             continue
-        shown = "；".join(
-            f"{cell_label(i.table, i.row, i.field)}（{i.reason}{'：' + i.raw if i.raw else ''}）" for i in issues[:5]
-        )
-        more = f"等{len(issues)}处" if len(issues) > 5 else ""
-        yield Problem(
-            f"{TABLE_NAMES[table]}有{len(issues)}个单元格未能读出数值：{shown}{more}。",
-            tuple(i.ref for i in issues),
-            extra={"reasons": {i.ref: i.reason for i in issues}},
-        )
+        parts = _describe(table, issues)
+        shown = "；".join(parts[:5]) + (f"等{len(parts)}处" if len(parts) > 5 else "")
+        yield Problem(f"{TABLE_NAMES[table]}有{len(issues)}个单元格未能读出数值：{shown}。", cells,
+                      extra={"reasons": reasons})
+
+
+def _describe(table: str, issues: list[CellIssue]) -> list[str]:
+    """One phrase per row: the whole row when every cell of it has the same reason, else per cell."""
+    by_row: dict[str, list[CellIssue]] = {}
+    for issue in issues:
+        by_row.setdefault(issue.row, []).append(issue)
+    fields = {row.key: row.field_keys for row in TABLE_ROWS[table]}
+    parts: list[str] = []
+    for row, row_issues in by_row.items():
+        first = row_issues[0]
+        raw = f"：{first.raw}" if first.raw else ""
+        if len(row_issues) == len(fields[row]) > 1 and len({(i.reason, i.raw) for i in row_issues}) == 1:
+            label = cell_label(table, row, first.field).rsplit("」", 1)[0] + "」"
+            parts.append(f"{label}整行（{first.reason}{raw}）")
+        else:
+            parts.extend(
+                f"{cell_label(table, i.row, i.field)}（{i.reason}{'：' + i.raw if i.raw else ''}）" for i in row_issues
+            )
+    return parts
 
 
 _TOWNSHIP = re.compile(r"(乡|镇|街道办事处|街道)(人民政府)?$|(乡|镇)政府$")
