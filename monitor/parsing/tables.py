@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitor.parsing.cells import Cell, label_key, read_cell
-from monitor.parsing.document import Document, Table
+from monitor.parsing.document import Block, Document, Paragraph
+from monitor.parsing.sections import is_heading
 from monitor.report import CellIssue, Tables
 from monitor.template import (
     APPLICANT_KEYS,
@@ -123,7 +124,7 @@ class TableReading:
 
 def read_tables(document: Document) -> TableReading:
     reading = TableReading()
-    grouped = _group_rows(block for block in document.blocks if isinstance(block, Table))
+    grouped = _group_rows(document.blocks)
     all_text = label_key("".join("".join(line.cells) for lines in grouped.values() for line in lines))
     reading.legacy_markers = [m for m in LEGACY_TABLE_MARKERS if label_key(m) in all_text]
     reading.is_2021 = any(m in all_text for m in _2021_TABLE_MARKERS)
@@ -134,12 +135,17 @@ def read_tables(document: Document) -> TableReading:
     return reading
 
 
-def _group_rows(blocks: Iterable[Table]) -> dict[str, list[Line]]:
-    """Rows of every table block, assigned to 表二/三/四 by their own labels (continuing tables
-    inherit the table of the row above, so a table split over several blocks stays whole)."""
+def _group_rows(blocks: Iterable[Block]) -> dict[str, list[Line]]:
+    """Rows of every table block, assigned to 表二/三/四 by their own labels. A row without a
+    table's label inherits the table of the row above, so a table split over several blocks
+    stays whole; a section heading between blocks ends the inheritance."""
     grouped: dict[str, list[Line]] = {}
+    current: str | None = None
     for block in blocks:
-        current: str | None = None
+        if isinstance(block, Paragraph):
+            if is_heading(block.text):
+                current = None
+            continue
         for r, cells in enumerate(block.rows):
             line = _split(cells, block.ids[r] if block.ids else None)
             text = label_key("".join(line.labels))
@@ -290,12 +296,22 @@ def _text_column_order(header_order: list[str]) -> list[str]:
 def _aligned_values(line: Line, columns: dict[str, int] | None) -> dict[str, str | None] | None:
     if not line.aligned or columns is None:
         return None
-    by_col = dict(line.values)
-    wanted = {columns[key] for key in APPLICANT_KEYS}
-    extra = set(columns.values()) - wanted  # e.g. 小计
-    if set(by_col) - extra != wanted:
+    by_col = _columns_of(line, set(columns.values()))
+    if by_col is None:
         return None
     return {key: by_col[columns[key]] for key in APPLICANT_KEYS}
+
+
+def _columns_of(line: Line, wanted: set[int]) -> dict[int, str] | None:
+    """The row's cells in the header's columns, when the row is aligned with the header: a cell in
+    every wanted column, and nothing but blanks elsewhere (a filled cell outside them means the
+    row is shifted against its header)."""
+    by_col = dict(line.values)
+    if not wanted <= by_col.keys():
+        return None
+    if any(raw.strip() for col, raw in by_col.items() if col not in wanted):
+        return None
+    return {col: by_col[col] for col in wanted}
 
 
 def _positional_values(line: Line, order: list[str]) -> dict[str, str | None] | None:
@@ -357,9 +373,9 @@ _ROW_INDEX = {row.key: i for i, row in enumerate(TABLE_ROWS["active_disclosure"]
 
 def _document_row(line: Line, field_cols: dict[int, str]) -> dict[str, str | None]:
     names = ("made", "repealed", "in_force")
-    if line.aligned and field_cols:
-        by_col = dict(line.values)
-        if set(by_col) == set(field_cols) and sorted(field_cols.values()) == sorted(names):
+    if line.aligned and field_cols and sorted(field_cols.values()) == sorted(names):
+        by_col = _columns_of(line, set(field_cols))
+        if by_col is not None:
             return {field_cols[col]: raw for col, raw in by_col.items()}
     values = _trim_blanks(line.values)
     if len(values) == 3:
@@ -376,10 +392,13 @@ def _single_value(line: Line, name: str) -> dict[str, str | None]:
     return {name: "?" + " ".join(values)}
 
 
-def _trim_blanks(values: list[tuple[int, str]]) -> list[str]:
+def _trim_blanks(values: list[tuple[int, str]], leading: bool = False) -> list[str]:
+    """Values without trailing (and, when asked, leading) empty cells: padding, not blank values."""
     raws = [raw for _, raw in values]
     while len(raws) > 1 and not raws[-1].strip():
         raws.pop()
+    while leading and len(raws) > 1 and not raws[0].strip():
+        raws.pop(0)
     return raws
 
 
@@ -395,13 +414,13 @@ def _read_review(lines: list[Line], reading: TableReading) -> dict[str, dict[str
     fields = [key for key, _ in OUTCOME_FIELDS]
     headers = lines[: lines.index(data)]
     mapped = _review_columns(headers) if data.aligned else None
-    by_col = dict(data.values)
-    if mapped and set(by_col) == set(mapped):
+    by_col = _columns_of(data, set(mapped)) if mapped else None
+    if mapped and by_col is not None:
         raw: dict[str, dict[str, str | None]] = {g: {} for g in _GROUP_ORDER}
         for col, (group, name) in mapped.items():
             raw[group][name] = by_col[col]
         return raw
-    values = [raw for _, raw in data.values]
+    values = _trim_blanks(data.values, leading=True)
     if len(values) == 15:
         return {g: dict(zip(fields, values[i * 5 : i * 5 + 5], strict=True)) for i, g in enumerate(_GROUP_ORDER)}
     shown = "?" + " ".join(values)
