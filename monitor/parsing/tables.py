@@ -20,7 +20,9 @@ from monitor.report import CellIssue, Tables
 from monitor.template import (
     APPLICANT_KEYS,
     APPLICANT_PARTS,
+    APPLICATION_ROW_KEYS,
     OUTCOME_FIELDS,
+    RESULT_ROW_KEYS,
     TABLE_ROWS,
     empty_tables,
 )
@@ -120,6 +122,8 @@ class TableReading:
     issues: list[CellIssue] = field(default_factory=list)
     legacy_markers: list[str] = field(default_factory=list)
     is_2021: bool = False
+    # 表三 rows read from fewer values than columns (missing cells forced to 0 by the row total).
+    deduced: set[str] = field(default_factory=set)
 
 
 def read_tables(document: Document) -> TableReading:
@@ -132,6 +136,7 @@ def read_tables(document: Document) -> TableReading:
         reading.found.add(table)
         raw = _READERS[table](lines, reading)
         _store(reading, table, raw)
+    _confirm_deduced(reading)
     return reading
 
 
@@ -217,10 +222,15 @@ def _read_applications(lines: list[Line], reading: TableReading) -> dict[str, di
         rows.setdefault(key, line)
     columns = _applicant_columns(header_cols, lines)
     order = _text_column_order(header_order)
-    return {
-        key: _aligned_values(line, columns) or _positional_values(line, order) or _short_row(line)
-        for key, line in rows.items()
-    }
+    raw: dict[str, dict[str, str | None]] = {}
+    for key, line in rows.items():
+        values = _aligned_values(line, columns) or _positional_values(line, order)
+        if values is None:
+            values = _short_row(line)
+            if any(text and not text.startswith("?") for text in values.values()):
+                reading.deduced.add(key)
+        raw[key] = values
+    return raw
 
 
 def _application_key(line: Line, previous: str | None) -> str | None:
@@ -315,9 +325,10 @@ def _columns_of(line: Line, wanted: set[int]) -> dict[int, str] | None:
 
 
 def _positional_values(line: Line, order: list[str]) -> dict[str, str | None] | None:
-    if len(line.values) != len(order):
+    values = _trim_blanks(line.values, leading=True)
+    if len(values) != len(order):
         return None
-    by_name = dict(zip(order, (raw for _, raw in line.values), strict=True))
+    by_name = dict(zip(order, values, strict=True))
     return {key: by_name[key] for key in APPLICANT_KEYS}
 
 
@@ -328,8 +339,8 @@ def _short_row(line: Line) -> dict[str, str | None]:
     equals 总计, the row's own total forces each organisation column to 0. Otherwise nothing in
     the row can be placed with confidence and all its cells stay unread.
     """
-    cells = [read_cell(raw) for _, raw in line.values]
-    if not cells:
+    cells = [read_cell(raw) for raw in _trim_blanks(line.values, leading=True)]
+    if not cells or cells == [read_cell("")]:
         return dict.fromkeys(APPLICANT_KEYS, "")
     forced = (
         len(cells) >= 2
@@ -455,6 +466,40 @@ _READERS = {
 }
 
 
+def _confirm_deduced(reading: TableReading) -> None:
+    """Keep a short row's deduced values only when every 表三 identity involving the row holds.
+
+    A row that lost a cell reads a,0,…,0,a whether the lost cell was an organisation's 0 (then
+    the deduction is right), its 总计 or a 0 自然人 (then a neighbour's value would be read). The
+    table's own columns tell these apart: a wrong reading breaks the 勾稽关系 or the result sum of
+    some column, and the row is then left unread rather than guessed.
+    """
+    t3 = reading.tables["applications"]
+    balance_rows = ("new_received", "carried_over", "total_processed", "carried_forward")
+    result_rows = (*RESULT_ROW_KEYS, "total_processed")
+
+    def holds(row: str) -> bool:
+        for column in APPLICANT_KEYS:
+            flows = [t3[key][column] for key in balance_rows]
+            results = [t3[key][column] for key in result_rows]
+            if row in balance_rows and None not in flows and flows[0] + flows[1] != flows[2] + flows[3]:
+                return False
+            if row in result_rows and None not in results and sum(results[:-1]) != results[-1]:
+                return False
+        return True
+
+    for row in sorted(reading.deduced, key=APPLICATION_ROW_KEYS.index):
+        if holds(row):
+            continue
+        shown = " ".join(f"{t3[row][c]:g}" for c in ("natural_person", "total") if t3[row][c] is not None)
+        for column in APPLICANT_KEYS:
+            t3[row][column] = None
+            reading.issues.append(CellIssue("applications", row, column, shown, _SHORT_ROW_REASON))
+
+
+_SHORT_ROW_REASON = "数字个数与表头不符，无法确定所在列"
+
+
 # --- values ----------------------------------------------------------------------------------
 def _store(reading: TableReading, table: str, raw: dict[str, dict[str, str | None]]) -> None:
     """Read the raw cell texts into values; every cell not read becomes a CellIssue."""
@@ -470,7 +515,7 @@ def _store(reading: TableReading, table: str, raw: dict[str, dict[str, str | Non
                 reading.issues.append(CellIssue(table, row.key, name, "", reason))
                 continue
             if text.startswith("?"):
-                reading.issues.append(CellIssue(table, row.key, name, text[1:], "数字个数与表头不符，无法确定所在列"))
+                reading.issues.append(CellIssue(table, row.key, name, text[1:], _SHORT_ROW_REASON))
                 continue
             cell: Cell = read_cell(text)
             if cell.kind == "number":
