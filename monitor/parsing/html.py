@@ -93,9 +93,13 @@ def _article_body(root: etree._Element) -> etree._Element:
                 markers.append(node)
         else:
             own = (node.text or "").lstrip()
-            if own and own[0] not in _NUMERALS:
-                continue  # cheap rejection: a heading's own text starts with its numeral
-            if (own or len(node)) and _HEADING_TEXT.match(_text(node)[:60]):
+            if not own or own[0] not in _NUMERALS:
+                continue  # a heading's text starts with its numeral (in this element or a child)
+            text = _text(node)
+            if len(text.strip()) <= 3 and node.getparent() is not None:  # 「一、」 alone: words follow
+                node = node.getparent()
+                text = _text(node)
+            if _HEADING_TEXT.match(text[:60]):
                 markers.append(node)
     body = root.find("body")
     fallback = body if body is not None else root

@@ -22,8 +22,14 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+_NUMERALS = frozenset("一二三四五六")
+
+
 def heading_key(text: str) -> str | None:
     """The section key a heading line opens, or None."""
+    start = text.lstrip()[:1]
+    if start not in _NUMERALS:
+        return None  # cheap rejection before normalising: a heading starts with its numeral
     text = nfkc(text)
     if len(text) > 200:
         text = text[:200]

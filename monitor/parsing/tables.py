@@ -40,6 +40,7 @@ _TABLE_MARKERS: dict[str, tuple[str, ...]] = {
     ),
     "review_litigation": ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "复议后起诉"),
 }
+_TABLE_PATTERNS = {table: re.compile("|".join(map(re.escape, markers))) for table, markers in _TABLE_MARKERS.items()}
 LEGACY_TABLE_MARKERS = (
     "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "其他对外管理服务事项",
     "第二十条第(九)项", "政府集中采购", "采购总金额", "采购项目数量",
@@ -105,14 +106,12 @@ class Line:
     values: list[tuple[int, str]]  # (grid column or ordinal, raw text)
     aligned: bool
     cells: list[str]
+    label: str = ""  # the label cells joined and reduced for matching
+    last_label: str = ""
 
-    @property
-    def label(self) -> str:
-        return label_key("".join(self.labels))
-
-    @property
-    def last_label(self) -> str:
-        return label_key(self.labels[-1]) if self.labels else ""
+    def __post_init__(self) -> None:
+        self.label = label_key("".join(self.labels))
+        self.last_label = label_key(self.labels[-1]) if self.labels else ""
 
 
 @dataclass
@@ -153,8 +152,7 @@ def _group_rows(blocks: Iterable[Block]) -> dict[str, list[Line]]:
             continue
         for r, cells in enumerate(block.rows):
             line = _split(cells, block.ids[r] if block.ids else None)
-            text = label_key("".join(line.labels))
-            scores = {t: sum(m in text for m in markers) for t, markers in _TABLE_MARKERS.items()}
+            scores = {t: len(pattern.findall(line.label)) for t, pattern in _TABLE_PATTERNS.items()}
             best = max(scores, key=lambda t: scores[t])
             if scores[best]:
                 current = best
@@ -196,11 +194,20 @@ def _split(cells: list[str], ids: list[int] | None) -> Line:
     return Line(labels, values, ids is not None, cells)
 
 
-def _match(label: str, needles: Sequence[tuple[str, tuple[str, ...]]]) -> str | None:
-    for key, words in needles:
-        if any(word in label for word in words):
-            return key
-    return None
+class _Needles:
+    """Row keys recognised by words in a label; where several match, the earlier key wins."""
+
+    def __init__(self, needles: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+        self.rank = {word: (i, key) for i, (key, words) in enumerate(needles) for word in words}
+        self.pattern = re.compile("|".join(map(re.escape, self.rank)))
+
+    def match(self, label: str) -> str | None:
+        found = [self.rank[word] for word in self.pattern.findall(label)]
+        return min(found)[1] if found else None
+
+
+_APPLICATION_MATCHER = _Needles(_APPLICATION_NEEDLES)
+_ACTIVE_MATCHER = _Needles(_ACTIVE_NEEDLES)
 
 
 # --- 表三 ------------------------------------------------------------------------------------
@@ -237,7 +244,7 @@ def _application_key(line: Line, previous: str | None) -> str | None:
     label = line.label
     if not label:
         return None
-    key = _match(label, _APPLICATION_NEEDLES)
+    key = _APPLICATION_MATCHER.match(label)
     if key:
         return key
     last = line.last_label
@@ -367,7 +374,7 @@ def _read_active(lines: list[Line], reading: TableReading) -> dict[str, dict[str
         if fields and not line.values:
             field_cols = fields
             continue
-        key = _match(line.label, _ACTIVE_NEEDLES)
+        key = _ACTIVE_MATCHER.match(line.label)
         if key is None or key in raw:
             continue
         if key in ("regulations", "normative_documents"):
