@@ -62,6 +62,24 @@ def t3_balance(report: Report, context: Context) -> Iterator[Problem]:
             )
 
 
+def _sum_mismatch(
+    report: Report, table: str, parts: Sequence[tuple[str, str]], total: tuple[str, str], where: str, what: str
+) -> Problem | None:
+    """A Problem when the total cell differs from the sum of the part cells (None when equal or not
+    assessable). `where` names the row or column, `what` the parts, in the supervisor's words."""
+    values = _values(report, table, [*parts, total])
+    if values is None:
+        return None
+    *part_values, stated = values
+    summed = sum(part_values)
+    if summed == stated:
+        return None
+    return Problem(
+        f"{where}：总计填报{_num(stated)}，但{what}相加为{_num(summed)}，相差{_num(abs(summed - stated))}。",
+        _refs(table, [*parts, total]), expected=summed, actual=stated,
+    )
+
+
 @rule("T3-RESULT-SUM", Severity.ERROR, "表三办理结果合计与（七）总计不符")
 def t3_result_sum(report: Report, context: Context) -> Iterator[Problem]:
     """For every column of 表三: （七）总计 equals the sum of the 21 result rows.
@@ -70,18 +88,10 @@ def t3_result_sum(report: Report, context: Context) -> Iterator[Problem]:
     result (partial disclosure is counted only as 部分公开), so they add up to （七）总计.
     """
     for column, name in APPLICANT_COLUMNS:
-        refs = [(row, column) for row in RESULT_ROW_KEYS]
-        parts = _values(report, "applications", refs)
-        total = report.value("applications", "total_processed", column)
-        if parts is None or total is None:
-            continue
-        if sum(parts) != total:
-            yield Problem(
-                f"表三「{name}」列：（七）总计填报{_num(total)}，但（一）至（六）各项办理结果相加为"
-                f"{_num(sum(parts))}，相差{_num(abs(sum(parts) - total))}。",
-                (*_refs("applications", refs), f"applications.total_processed.{column}"),
-                expected=sum(parts), actual=total,
-            )
+        problem = _sum_mismatch(report, "applications", [(row, column) for row in RESULT_ROW_KEYS],
+                                ("total_processed", column), f"表三「{name}」列（七）", "（一）至（六）各项办理结果")
+        if problem:
+            yield problem
 
 
 @rule("T3-ROW-TOTAL", Severity.ERROR, "表三行总计与各类申请人之和不符")
@@ -92,36 +102,20 @@ def t3_row_total(report: Report, context: Context) -> Iterator[Problem]:
     法律服务机构, 其他); a 小计 column, where a report adds one, is not part of the sum.
     """
     for row in APPLICATION_ROWS:
-        refs = [(row.key, column) for column in APPLICANT_PARTS]
-        parts = _values(report, "applications", refs)
-        total = report.value("applications", row.key, "total")
-        if parts is None or total is None:
-            continue
-        if sum(parts) != total:
-            yield Problem(
-                f"表三「{row.label}」行：总计填报{_num(total)}，但自然人与各类法人或其他组织相加为"
-                f"{_num(sum(parts))}，相差{_num(abs(sum(parts) - total))}。",
-                (*_refs("applications", refs), f"applications.{row.key}.total"),
-                expected=sum(parts), actual=total,
-            )
+        problem = _sum_mismatch(report, "applications", [(row.key, column) for column in APPLICANT_PARTS],
+                                (row.key, "total"), f"表三「{row.label}」行", "自然人与各类法人或其他组织")
+        if problem:
+            yield problem
 
 
 @rule("T4-TOTAL", Severity.ERROR, "表四总计与各项结果之和不符")
 def t4_total(report: Report, context: Context) -> Iterator[Problem]:
     """For 行政复议 and both kinds of 行政诉讼: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
     for group, name in _GROUP_NAMES.items():
-        refs = [(group, part) for part in OUTCOME_PARTS]
-        parts = _values(report, "review_litigation", refs)
-        total = report.value("review_litigation", group, "total")
-        if parts is None or total is None:
-            continue
-        if sum(parts) != total:
-            yield Problem(
-                f"表四「{name}」：总计填报{_num(total)}，但结果维持、结果纠正、其他结果、尚未审结相加为"
-                f"{_num(sum(parts))}，相差{_num(abs(sum(parts) - total))}。",
-                (*_refs("review_litigation", refs), f"review_litigation.{group}.total"),
-                expected=sum(parts), actual=total,
-            )
+        problem = _sum_mismatch(report, "review_litigation", [(group, part) for part in OUTCOME_PARTS],
+                                (group, "total"), f"表四「{name}」", "结果维持、结果纠正、其他结果、尚未审结")
+        if problem:
+            yield problem
 
 
 @rule("T2-VALUE", Severity.ERROR, "表格数值不是非负整数")
