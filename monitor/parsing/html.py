@@ -64,7 +64,8 @@ def parse_html(data: bytes, content_type: str | None = None) -> Document:
 
 
 def _text(el: etree._Element) -> str:
-    return "".join(el.itertext())
+    """An element's text content (serialised in C: several times faster than joining itertext)."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _date_text(root: etree._Element) -> str:
@@ -157,10 +158,7 @@ def _blocks(body: etree._Element) -> list[Block]:
     return blocks
 
 
-def _span(el: etree._Element, name: str) -> int:
-    value = el.get(name)
-    if not value:
-        return 1
+def _span(el: etree._Element, name: str, value: str) -> int:
     match = re.match(r"\s*(\d+)", value)
     return max(1, min(int(match.group(1)), _MAX_SPAN)) if match else 1
 
@@ -178,32 +176,51 @@ def _rows(table: etree._Element) -> list[etree._Element]:
 def _grid(table: etree._Element) -> Table:
     """Expand rowspan/colspan into a rectangular grid of cell texts and source-cell ids."""
     trs = _rows(table)
-    taken: dict[tuple[int, int], tuple[str, int]] = {}
-    width = 0
+    pending: dict[int, list] = {}  # column -> [rows it still covers, text, id] of a rowspan cell above
+    rows: list[list[str]] = []
+    ids: list[list[int]] = []
     cell_id = 0
+
+    def fill_pending(c: int, texts: list[str], idents: list[int]) -> None:
+        left = pending[c]
+        texts.append(left[1])
+        idents.append(left[2])
+        left[0] -= 1
+        if not left[0]:
+            del pending[c]
+
     for r, tr in enumerate(trs):
+        texts: list[str] = []
+        idents: list[int] = []
         c = 0
         for td in tr:
             if td.tag not in _CELL_TAGS:
                 continue
-            while (r, c) in taken:
+            while c in pending:
+                fill_pending(c, texts, idents)
                 c += 1
-            text = " ".join(" ".join(td.itertext()).split())
-            rowspan = min(_span(td, "rowspan"), len(trs) - r)
-            colspan = _span(td, "colspan")
-            if rowspan == colspan == 1:
-                taken[(r, c)] = (text, cell_id)
-            else:
-                for dr in range(rowspan):
-                    for dc in range(colspan):
-                        taken[(r + dr, c + dc)] = (text, cell_id)
+            text = " ".join(_text(td).split())
+            colspan = _span(td, "colspan", value) if (value := td.get("colspan")) else 1
+            rowspan = min(_span(td, "rowspan", value), len(trs) - r) if (value := td.get("rowspan")) else 1
+            for dc in range(colspan):
+                texts.append(text)
+                idents.append(cell_id)
+                if rowspan > 1:
+                    pending[c + dc] = [rowspan - 1, text, cell_id]
             cell_id += 1
             c += colspan
-        width = max(width, c)
-    rows: list[list[str]] = []
-    ids: list[list[int]] = []
-    for r in range(len(trs)):
-        cells = [taken.get((r, c), ("", -1 - c)) for c in range(width)]
-        rows.append([text for text, _ in cells])
-        ids.append([ident for _, ident in cells])
+        while pending and c <= max(pending):
+            if c in pending:
+                fill_pending(c, texts, idents)
+            else:
+                texts.append("")
+                idents.append(-1 - c)
+            c += 1
+        rows.append(texts)
+        ids.append(idents)
+    width = max((len(texts) for texts in rows), default=0)
+    for texts, idents in zip(rows, ids, strict=True):
+        for c in range(len(texts), width):
+            texts.append("")
+            idents.append(-1 - c)
     return Table(rows, ids)
