@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench clean
+.PHONY: run test lint docs bench libreoffice clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/check_throughput.py --write docs/performance.md
+
+# DOC and WPS files are read through LibreOffice (optional; CI installs it). Needs root and apt.
+libreoffice:
+	command -v soffice >/dev/null || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-wqy-microhei)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

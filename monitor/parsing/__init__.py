@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 from monitor.errors import InputError, NotAReport
+from monitor.parsing.convert import to_docx
 from monitor.parsing.decode import decode
 from monitor.parsing.document import Document
 from monitor.parsing.html import parse_html
 from monitor.parsing.meta import date_claims, period_year, title_parts
+from monitor.parsing.pdf import parse_pdf
 from monitor.parsing.sections import split_sections
 from monitor.parsing.sniff import sniff
 from monitor.parsing.tables import read_tables
 from monitor.parsing.text import parse_text
+from monitor.parsing.word import DOCX_MEDIA_TYPE, parse_docx
 from monitor.report import UNREAD_TABLE, CellIssue, Report, Source
 from monitor.template import TABLE_KEYS, TABLE_ROWS
 
@@ -22,11 +26,6 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 _PRE_2019_MARKERS = (
     "不予公开政府信息的情况", "政府信息公开的收费及减免情况", "依申请公开政府信息情况", "国务院令第492号",
 )
-_UNSUPPORTED = {
-    "application/pdf": "PDF 文件",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word（DOCX）文件",
-    "application/msword": "Word（DOC/WPS）文件",
-}
 
 
 def parse(data: bytes, location: str, content_type: str | None = None) -> Report:
@@ -36,13 +35,27 @@ def parse(data: bytes, location: str, content_type: str | None = None) -> Report
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(f"文件过大（{len(data) / 2**20:.1f} MB，上限 {MAX_DOCUMENT_BYTES // 2**20} MB）")
     media_type = sniff(data)
-    if media_type in _UNSUPPORTED:
-        raise InputError(f"暂不支持读取{_UNSUPPORTED[media_type]}")
-    if media_type not in ("text/html", "text/plain"):
-        raise InputError("不是网页或文本文件（二进制内容）")
-    document = parse_html(data, content_type) if media_type == "text/html" else parse_text(decode(data, content_type))
+    reader = _READERS.get(media_type)
+    if reader is None:
+        raise InputError("不是网页、文本、PDF 或 Word 文件（无法识别的二进制内容）")
+    document = reader(data, content_type)
     source = Source(location, hashlib.sha256(data).hexdigest(), media_type)
     return build_report(document, source)
+
+
+def _read_doc(data: bytes, content_type: str | None) -> Document:
+    document = parse_docx(to_docx(data))
+    document.media_type = "application/msword"
+    return document
+
+
+_READERS: dict[str, Callable[[bytes, str | None], Document]] = {
+    "text/html": parse_html,
+    "text/plain": lambda data, content_type: parse_text(decode(data, content_type)),
+    "application/pdf": lambda data, content_type: parse_pdf(data),
+    DOCX_MEDIA_TYPE: lambda data, content_type: parse_docx(data),
+    "application/msword": _read_doc,
+}
 
 
 def build_report(document: Document, source: Source) -> Report:

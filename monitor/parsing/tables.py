@@ -106,6 +106,7 @@ class Line:
     values: list[tuple[int, str]]  # (grid column or ordinal, raw text)
     aligned: bool
     cells: list[str]
+    block: int = 0  # which table block the row came from: header columns apply within one block
     label: str = ""  # the label cells joined and reduced for matching
     last_label: str = ""
 
@@ -145,13 +146,13 @@ def _group_rows(blocks: Iterable[Block]) -> dict[str, list[Line]]:
     stays whole; a section heading between blocks ends the inheritance."""
     grouped: dict[str, list[Line]] = {}
     current: str | None = None
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if isinstance(block, Paragraph):
             if is_heading(block.text):
                 current = None
             continue
         for r, cells in enumerate(block.rows):
-            line = _split(cells, block.ids[r] if block.ids else None)
+            line = _split(cells, block.ids[r] if block.ids else None, index)
             scores = {t: len(pattern.findall(line.label)) for t, pattern in _TABLE_PATTERNS.items()}
             best = max(scores, key=lambda t: scores[t])
             if scores[best]:
@@ -161,7 +162,7 @@ def _group_rows(blocks: Iterable[Block]) -> dict[str, list[Line]]:
     return grouped
 
 
-def _split(cells: list[str], ids: list[int] | None) -> Line:
+def _split(cells: list[str], ids: list[int] | None, block: int) -> Line:
     """Label cells are the text cells up to the last one; the cells after it are values."""
     kinds = [read_cell(cell).kind for cell in cells]
     last_text = max((i for i, kind in enumerate(kinds) if kind == "text"), default=-1)
@@ -191,7 +192,7 @@ def _split(cells: list[str], ids: list[int] | None) -> Line:
         while tail and not tail[0].strip():
             tail.pop(0)
         values = list(enumerate(tail))
-    return Line(labels, values, ids is not None, cells)
+    return Line(labels, values, ids is not None, cells, block)
 
 
 class _Needles:
@@ -212,7 +213,7 @@ _ACTIVE_MATCHER = _Needles(_ACTIVE_NEEDLES)
 
 # --- 表三 ------------------------------------------------------------------------------------
 def _read_applications(lines: list[Line], reading: TableReading) -> dict[str, dict[str, str | None]]:
-    header_cols: dict[int, str] = {}
+    header_cols: dict[int, dict[int, str]] = {}  # block -> grid column -> applicant column
     header_order: list[str] = []
     rows: dict[str, Line] = {}
     previous: str | None = None
@@ -223,15 +224,18 @@ def _read_applications(lines: list[Line], reading: TableReading) -> dict[str, di
             continue
         if key is None:
             if not rows:
-                _collect_header(line, header_cols, header_order)
+                _collect_header(line, header_cols.setdefault(line.block, {}), header_order)
             continue
         previous = key
         rows.setdefault(key, line)
-    columns = _applicant_columns(header_cols, lines)
+    columns = {
+        block: _applicant_columns(cols, [line for line in lines if line.block == block])
+        for block, cols in header_cols.items()
+    }
     order = _text_column_order(header_order)
     raw: dict[str, dict[str, str | None]] = {}
     for key, line in rows.items():
-        values = _aligned_values(line, columns) or _positional_values(line, order)
+        values = _aligned_values(line, columns.get(line.block)) or _positional_values(line, order)
         if values is None:
             values = _short_row(line)
             if any(text and not text.startswith("?") for text in values.values()):
@@ -368,12 +372,15 @@ def _short_row(line: Line) -> dict[str, str | None]:
 def _read_active(lines: list[Line], reading: TableReading) -> dict[str, dict[str, str | None]]:
     raw: dict[str, dict[str, str | None]] = {}
     field_cols: dict[int, str] = {}
+    field_block = -1
     for line in lines:
         fields = {col: f for col, cell in enumerate(line.cells) for word, f in _DOCUMENT_FIELD_LABELS
                   if word in label_key(cell)}
         if fields and not line.values:
-            field_cols = fields
+            field_cols, field_block = fields, line.block
             continue
+        if line.block != field_block:
+            field_cols = {}
         key = _ACTIVE_MATCHER.match(line.label)
         if key is None or key in raw:
             continue
@@ -430,7 +437,7 @@ def _read_review(lines: list[Line], reading: TableReading) -> dict[str, dict[str
     if data is None:
         return {}
     fields = [key for key, _ in OUTCOME_FIELDS]
-    headers = lines[: lines.index(data)]
+    headers = [line for line in lines[: lines.index(data)] if line.block == data.block]
     mapped = _review_columns(headers) if data.aligned else None
     by_col = _columns_of(data, set(mapped)) if mapped else None
     if mapped and by_col is not None:
