@@ -1,0 +1,249 @@
+"""The history database: typed SQLAlchemy 2.0 models. The schema is created by Alembic only.
+
+Every fetched document version is kept (its bytes compressed, content-addressed by sha256), every
+report version with all its publication-date claims, one row per table cell for SQL, and every
+finding with its triage history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A time-zone-aware datetime stored as UTC on every database (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times are stored with their offset")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Agency(Base):
+    """A registry entry (SPEC §6)."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str | None] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(200), default="")
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
+    supervisors: Mapped[list[str]] = mapped_column(default=list)
+    deadline: Mapped[str | None] = mapped_column(String(5))  # MM-DD override
+    updated_at: Mapped[datetime]
+
+    listings: Mapped[list[ListingSource]] = relationship(back_populates="agency", cascade="all, delete-orphan")
+
+
+class ListingSource(Base):
+    """A page that lists an agency's annual reports, and how fetching it went."""
+
+    __tablename__ = "listing_sources"
+    __table_args__ = (UniqueConstraint("agency_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    last_checked: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(40))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+    agency: Mapped[Agency] = relationship(back_populates="listings")
+
+
+class Blob(Base):
+    """Raw document bytes, zlib-compressed, addressed by the sha256 of the uncompressed bytes."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Document(Base):
+    """One fetch (or hand ingest) of one URL or file: every version is kept."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    fetched_at: Mapped[datetime]
+    http_status: Mapped[int | None]
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class Report(Base):
+    """One version of one agency's report for one year."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "year", "version"),
+        UniqueConstraint("agency_id", "year", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    version: Mapped[int]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str] = mapped_column(String(10))
+    parse_status: Mapped[str] = mapped_column(String(20))  # ok
+    first_seen: Mapped[datetime]
+    published: Mapped[datetime | None]  # earliest credible claim of this version
+    published_day: Mapped[date | None] = mapped_column(Date)  # its calendar day in Beijing
+    published_source: Mapped[str | None] = mapped_column(String(60))
+    deadline: Mapped[date | None] = mapped_column(Date)
+
+    dates: Mapped[list[ReportDate]] = relationship(cascade="all, delete-orphan", order_by="ReportDate.id")
+    sections: Mapped[list[ReportSection]] = relationship(cascade="all, delete-orphan")
+
+
+class ReportDate(Base):
+    """One publication-date claim of a report version and where it came from."""
+
+    __tablename__ = "report_dates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(60))
+    value: Mapped[datetime]
+    raw: Mapped[str] = mapped_column(Text)
+
+
+class ReportSection(Base):
+    """The narrative text of one section of a report version (for text comparison across years)."""
+
+    __tablename__ = "report_sections"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ReportValue(Base):
+    """One template cell of one report version: `value` is null where the document has none."""
+
+    __tablename__ = "report_values"
+    __table_args__ = (Index("ix_report_values_cell", "table_key", "row_key", "field_key"),)
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    table_key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    field_key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class Finding(Base):
+    """A rule's finding for one agency-year, upserted by fingerprint across versions and runs."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_agency_year", "agency_id", "year"), Index("ix_findings_status", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10))  # open | resolved | dismissed
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    triaged_by: Mapped[str | None] = mapped_column(String(100))
+    triaged_at: Mapped[datetime | None]
+    triage_reason: Mapped[str | None] = mapped_column(Text)
+    dismissed_until: Mapped[date | None] = mapped_column(Date)
+
+    events: Mapped[list[FindingEvent]] = relationship(cascade="all, delete-orphan", order_by="FindingEvent.id")
+
+
+class FindingEvent(Base):
+    """The audit trail of a finding: opened, seen again, resolved, reopened, confirmed, dismissed."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+
+
+class Alert(Base):
+    """The mail outbox: one row per finding notice per recipient, kept until delivered."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_unsent", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # new | repeat | resolved
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Run(Base):
+    """What one command run did (ingest, crawl, deadlines, send)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))  # running | ok | failed
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
