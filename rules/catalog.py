@@ -11,16 +11,19 @@ HEADER = """# Rule catalogue
 Generated from the rule registry by `make docs` (`python -m rules.catalog`); do not edit by hand.
 Rule IDs are stable: they appear in alerts, in the database and in `monitor check --json`.
 
-| ID | severity | title |
-|---|---|---|
+Scope: `document` rules judge one report alone (`monitor check`); `history` rules compare it with the
+same agency's stored reports and run when a version is stored (`monitor ingest`, the crawler).
+
+| ID | severity | scope | title |
+|---|---|---|---|
 """
 
 
 def render() -> str:
     lines = [HEADER]
-    lines.extend(f"| [`{r.id}`](#{r.id.lower()}) | {r.severity} | {r.title} |\n" for r in REGISTRY.values())
+    lines.extend(f"| [`{r.id}`](#{r.id.lower()}) | {r.severity} | {r.scope} | {r.title} |\n" for r in REGISTRY.values())
     for r in REGISTRY.values():
-        lines.append(f"\n## {r.id}\n\n**{r.severity}** — {r.title}\n\n{r.description}\n")
+        lines.append(f"\n## {r.id}\n\n**{r.severity}**, {r.scope} — {r.title}\n\n{r.description}\n")
     return "".join(lines)
 
 

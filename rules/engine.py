@@ -23,10 +23,13 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the report: the publisher's kind and level (SPEC §6)."""
+    """What a rule may know besides the report: the publisher's kind and level (SPEC §6), and
+    from the history database the previous year's report and this year's previous version."""
 
     kind: str | None = None  # department | government | township
     level: str | None = None  # county | prefecture | province (governments)
+    previous_year: Report | None = None
+    previous_version: Report | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Rule:
     severity: Severity
     title: str
     check: Check
+    scope: str = "document"  # document | history (needs stored reports)
+    # An event (a revision) stays recorded; other findings are resolved when a later version
+    # no longer shows them.
+    resolvable: bool = True
 
     @property
     def description(self) -> str:
@@ -81,21 +88,25 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, title: str) -> Callable[[Check], Check]:
-    """Register a document rule under a stable ID (IDs never change meaning)."""
+def rule(
+    rule_id: str, severity: Severity, title: str, *, scope: str = "document", resolvable: bool = True
+) -> Callable[[Check], Check]:
+    """Register a rule under a stable ID (IDs never change meaning)."""
 
     def register(check: Check) -> Check:
         if rule_id in REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
         if not check.__doc__:
             raise ValueError(f"rule {rule_id} needs a docstring explaining it")
-        REGISTRY[rule_id] = Rule(rule_id, severity, title, check)
+        REGISTRY[rule_id] = Rule(rule_id, severity, title, check, scope, resolvable)
         return check
 
     return register
 
 
-def evaluate(report: Report, context: Context | None = None) -> list[Finding]:
-    """Run every registered document rule over one report."""
+def evaluate(report: Report, context: Context | None = None, scopes: tuple[str, ...] = ("document", "history")
+             ) -> list[Finding]:
+    """Run every registered rule of the given scopes over one report (history rules stay silent
+    without stored reports in the context)."""
     context = context or Context()
-    return [finding for item in REGISTRY.values() for finding in item.run(report, context)]
+    return [finding for item in REGISTRY.values() if item.scope in scopes for finding in item.run(report, context)]
