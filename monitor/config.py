@@ -123,15 +123,15 @@ class Settings(_Strict):
         return self
 
 
-def check_registry(agencies: list[Agency]) -> None:
-    """Registry-wide rules: unique ids, parents that exist."""
+def check_registry(agencies: list[Agency], known: frozenset[str] = frozenset()) -> None:
+    """Registry-wide rules: unique ids, parents that exist (in the list or among `known` ids)."""
     seen: set[str] = set()
     for agency in agencies:
         if agency.id in seen:
             raise ValueError(f"agency id 重复：{agency.id}")
         seen.add(agency.id)
     for agency in agencies:
-        if agency.parent is not None and agency.parent not in seen:
+        if agency.parent is not None and agency.parent not in seen | known:
             raise ValueError(f"agency {agency.id} 的 parent {agency.parent} 不在登记册中")
 
 

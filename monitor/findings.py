@@ -1,0 +1,111 @@
+"""Stored findings: fingerprints, upsert by fingerprint, resolution, triage (SPEC §5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Finding, FindingEvent
+from rules import REGISTRY
+from rules import Finding as RuleFinding
+
+
+def fingerprint(rule: str, agency_id: str, year: int, evidence: dict) -> str:
+    """rule + agency + year + the cells involved. A rule that names no cell (a sentence of the
+    narrative) is anchored on the figure it judges, so a reworded sentence stays the same finding."""
+    cells = sorted(evidence.get("cells") or [])
+    anchor = cells or [str(evidence.get("expected", "")), "" if "expected" in evidence else evidence.get("text", "")]
+    payload = json.dumps([rule, agency_id, year, anchor], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _event(finding: Finding, now: datetime, action: str, *, actor: str | None = None, reason: str | None = None,
+           report_id: int | None = None) -> None:
+    finding.events.append(FindingEvent(at=now, action=action, actor=actor, reason=reason, report_id=report_id))
+
+
+def sync(session: Session, agency_id: str, year: int, report_id: int, found: Iterable[RuleFinding],
+         rules: Iterable[str], now: datetime) -> dict[str, int]:
+    """Record the findings of one evaluation of `rules` for an agency-year.
+
+    New fingerprints open; known ones are seen again (a resolved one reopens, a dismissed one
+    stays dismissed until its expiry); open findings of these rules that the evaluation no longer
+    shows are resolved, except events such as REVISED, which stay as recorded.
+    """
+    counts = {"opened": 0, "seen": 0, "reopened": 0, "resolved": 0}
+    rules = set(rules)
+    existing = {
+        f.fingerprint: f
+        for f in session.scalars(
+            select(Finding).where(Finding.agency_id == agency_id, Finding.year == year, Finding.rule.in_(rules))
+        )
+    }
+    current: set[str] = set()
+    for item in found:
+        key = fingerprint(item.rule, agency_id, year, item.evidence)
+        if key in current:
+            continue
+        current.add(key)
+        finding = existing.get(key)
+        if finding is None:
+            finding = Finding(
+                fingerprint=key, rule=item.rule, severity=str(item.severity), agency_id=agency_id, year=year,
+                report_id=report_id, message=item.message, evidence=item.evidence, status="open",
+                first_seen=now, last_seen=now,
+            )
+            session.add(finding)
+            _event(finding, now, "opened", report_id=report_id)
+            counts["opened"] += 1
+            continue
+        finding.last_seen, finding.report_id = now, report_id
+        finding.message, finding.evidence, finding.severity = item.message, item.evidence, str(item.severity)
+        if finding.status == "resolved":
+            finding.status, finding.resolved_at = "open", None
+            _event(finding, now, "reopened", report_id=report_id)
+            counts["reopened"] += 1
+        else:
+            counts["seen"] += 1
+    for key, finding in existing.items():
+        if key in current or finding.status != "open" or not REGISTRY[finding.rule].resolvable:
+            continue
+        finding.status, finding.resolved_at = "resolved", now
+        _event(finding, now, "resolved", report_id=report_id)
+        counts["resolved"] += 1
+    return counts
+
+
+def expire_dismissals(session: Session, now: datetime, today: date) -> int:
+    """Dismissals whose `until` date has passed: the finding is open again."""
+    expired = session.scalars(
+        select(Finding).where(Finding.status == "dismissed", Finding.dismissed_until.is_not(None),
+                              Finding.dismissed_until < today)
+    ).all()
+    for finding in expired:
+        finding.status = "open"
+        _event(finding, now, "dismissal-expired", reason=f"忽略期限 {finding.dismissed_until} 已过")
+    return len(expired)
+
+
+def triage(session: Session, finding_id: int, action: str, actor: str, reason: str, now: datetime,
+           until: date | None = None) -> Finding:
+    """Confirm or dismiss a finding; both are kept in its history with who and why."""
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise LookupError(f"没有编号为 {finding_id} 的问题")
+    finding.triaged_by, finding.triaged_at, finding.triage_reason = actor, now, reason
+    if action == "dismiss":
+        finding.status, finding.dismissed_until, finding.confirmed = "dismissed", until, False
+    elif action == "confirm":
+        finding.confirmed, finding.dismissed_until = True, None
+        if finding.status == "dismissed":
+            finding.status = "open"
+    else:
+        raise ValueError(action)
+    _event(finding, now, action, actor=actor, reason=reason + (f"（至 {until}）" if until else ""))
+    return finding
+
