@@ -18,6 +18,8 @@ from monitor.parsing.sniff import sniff
     ("18651.06", "number", 18651.06), ("5.00", "number", 5), ("-185", "number", -185), ("12件", "number", 12),
     ("无", "number", 0), ("", "blank", None), ("—", "blank", None), ("/", "blank", None), ("－", "blank", None),
     ("——", "blank", None), ("自然人", "text", None), ("1.属于国家秘密", "text", None), ("减4", "text", None),
+    # punctuation hanging over from the neighbouring label cell (Word's 允许标点溢出边界, in PDFs)
+    ("、 221", "number", 221), ("0，", "number", 0), ("3.", "text", None), ("3．", "text", None),
 ])
 def test_read_cell(raw, kind, value):
     cell = read_cell(raw)

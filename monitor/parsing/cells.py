@@ -38,6 +38,7 @@ _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _UNIT_SUFFIX = re.compile(r"(?:件|项|个|条|人次|次|起|万元|元)$")
 _BLANK = {"", "-", "--", "—", "——", "–", "/", "\\", "─", "━", "－", "N/A", "n/a", "×", "x"}
 _NONE_WORDS = {"无", "没有", "零"}
+_STRAY = "、,;:。"  # after NFKC (，；： are already ASCII); "." stays: 「3.」 is a label
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Cell:
 @lru_cache(maxsize=8192)
 def read_cell(raw: str) -> Cell:
     """Read one table cell: a number, a blank (blank, 「—」, 「/」), or text (a label)."""
-    text = _SPACE.sub("", nfkc(raw))
+    # Edge punctuation is stray text (a neighbouring label overflowing in a PDF: 「、 0」).
+    text = _SPACE.sub("", nfkc(raw)).strip(_STRAY)
     if text in _BLANK:
         return Cell(raw, "blank")
     if text in _NONE_WORDS:
