@@ -26,6 +26,17 @@ class Table:
     def aligned(self) -> bool:
         return self.ids is not None
 
+    @classmethod
+    def aligned_grid(cls, rows: list[list[str]], ids: list[list[int]]) -> Table:
+        """A grid from rows of cell texts and source-cell ids, short rows padded to the widest:
+        a padded position is absent (a negative id of its own), not a blank cell."""
+        width = max((len(texts) for texts in rows), default=0)
+        for texts, idents in zip(rows, ids, strict=True):
+            for c in range(len(texts), width):
+                texts.append("")
+                idents.append(-1 - c)
+        return cls(rows, ids)
+
 
 Block = Paragraph | Table
 

@@ -218,9 +218,4 @@ def _grid(table: etree._Element) -> Table:
             c += 1
         rows.append(texts)
         ids.append(idents)
-    width = max((len(texts) for texts in rows), default=0)
-    for texts, idents in zip(rows, ids, strict=True):
-        for c in range(len(texts), width):
-            texts.append("")
-            idents.append(-1 - c)
-    return Table(rows, ids)
+    return Table.aligned_grid(rows, ids)

@@ -120,12 +120,7 @@ def _grid(tbl: etree._Element) -> Table:
             idents.extend([ident] * span)
         rows.append(texts)
         ids.append(idents)
-    width = max((len(row) for row in rows), default=0)
-    for texts, idents in zip(rows, ids, strict=True):
-        for c in range(len(texts), width):
-            texts.append("")
-            idents.append(-1 - c)
-    return Table(rows, ids)
+    return Table.aligned_grid(rows, ids)
 
 
 def _cell_properties(tc: etree._Element) -> tuple[int, str | None]:
