@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from monitor import cli_data
+from monitor import cli_audit, cli_data
 from monitor.check import CheckResult, check_document
 from monitor.errors import InputError
 from monitor.fetch import read_location
@@ -82,7 +82,7 @@ def _print_summary(result: CheckResult) -> None:
             click.echo(f"    单元格：{', '.join(cells[:6])}{' …' if len(cells) > 6 else ''}")
 
 
-for _command in cli_data.COMMANDS:
+for _command in (*cli_data.COMMANDS, *cli_audit.COMMANDS):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
