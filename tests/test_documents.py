@@ -51,15 +51,15 @@ LO_SEEDS = range(16)
 # LibreOffice PDFs of long reports whose rows may break across pages (see lo_case); the page
 # layout (LibreOffice 7.4, WenQuanYi Micro Hei) decides where: label rests of the broken rows
 # as printed, and the parser bug each case shows (None: read right).
-LO_ROW_BREAKS: dict[int, tuple[tuple[str, ...], str | None]] = {
-    104: (("制作",), None),
-    106: (("无法提供息",), None),
-    107: (("申请",), None),  # below repeated header rows, but the head 「…信息公开」 alone finds the row
-    110: (("全一稳定”",), None),
-    112: (("理结果这一情形，不计其他情形）",), None),
-    113: (("执法案卷",), "after_header"),
-    118: (("理结果予公开密",), "flow"),
-    121: (("益", "）总计"), "total"),
+LO_ROW_BREAKS: dict[int, tuple[str, ...]] = {  # seed -> the rests of rows broken by a page break
+    104: ("制作",),
+    106: ("无法提供息",),
+    107: ("申请",),  # below repeated header rows, but the head 「…信息公开」 alone finds the row
+    110: ("全一稳定”",),
+    112: ("理结果这一情形，不计其他情形）",),
+    113: ("执法案卷",),
+    118: ("理结果予公开密",),
+    121: ("益", "）总计"),
 }
 RL_SEEDS = range(16)
 INJECTION_SEEDS = range(3)
@@ -120,25 +120,13 @@ def rl_case(seed: int) -> tuple[synth.Doc, random.Random, dict[str, Any]]:
     return synth.random_doc(rng), rng, options
 
 
-# --- parser bugs found by these tests (strict xfails: when fixed they XPASS and fail) -------------
-BUG_ROW_AFTER_HEADER = (
-    "PDF reader (_rejoin_broken_row): a row broken by a page break is rejoined only when its rest is the first row "
-    "of the next page's table; below repeated header rows (w:tblHeader, reportlab repeatRows) the rest stays a row "
-    "of its own and the row is missing or blank")
-BUG_ROW_FLOW = (
-    "PDF reader (_rejoin_broken_row): when the rest of a broken row also holds the rest of the merged group labels "
-    "flowing over the page (「度办理结果」「予公开」, as LibreOffice prints them), all of it is glued to the row's own "
-    "label (「1.本机关不掌度办理 结果握相关政府信息」), which then matches no template row")
-BUG_ROW_TOTAL = (
-    "PDF reader (_rejoin_broken_row): the rest of a broken 「（七）总计」 row (「）总计」) contains the header "
-    "word 总计, is taken for a header row and not rejoined: the （七）总计 row is missing")
-
-_BUGS = {"after_header": BUG_ROW_AFTER_HEADER, "flow": BUG_ROW_FLOW, "total": BUG_ROW_TOTAL}
-
-
-def _known_bug(request: pytest.FixtureRequest, reason: str | None) -> None:
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+# --- parser bugs found by these tests, fixed (monitor/parsing/pdf.py _rejoin_broken_row) ----------
+# - the rest of a row broken by a page break below repeated header rows (w:tblHeader, reportlab
+#   repeatRows) stayed a row of its own, so the row was missing or blank;
+# - merged group labels flowing over the page with the rest (「度办理结果」「予公开」, as LibreOffice
+#   prints them) were glued to the row's own label, which then matched no template row;
+# - the rest 「）总计」 of a broken 「（七）总计」 row was taken for a header (总计) and not rejoined;
+# - a line-final 「、」 hanging over a label cell's border was read into the value cell (「、 221」).
 
 
 # --- session fixtures: documents made once ------------------------------------------------------
@@ -302,15 +290,12 @@ def test_docx_round_trips(seed: int) -> None:
 # above): plain (nothing but the label rest below), "flow" (the merged group labels flow over the
 # page too), "header" (the header rows are repeated above the rest). Known failures per mode:
 _ROW_BREAK_AT = (6, 8, 13, 20)
-_ROW_BREAK_BUGS = {"plain": set(), "flow": {8, 13}, "header": {6, 8, 13, 20}}
 
 
-@pytest.mark.parametrize("mode", _ROW_BREAK_BUGS)
+@pytest.mark.parametrize("mode", ("plain", "flow", "header"))
 @pytest.mark.parametrize("at", _ROW_BREAK_AT)
-def test_reportlab_pdf_with_a_row_broken_by_the_page_break(at: int, mode: str,
-                                                           request: pytest.FixtureRequest) -> None:
+def test_reportlab_pdf_with_a_row_broken_by_the_page_break(at: int, mode: str) -> None:
     assert at in sd.LONG_LABEL_SPLITS
-    _known_bug(request, at in _ROW_BREAK_BUGS[mode] and (BUG_ROW_FLOW if mode == "flow" else BUG_ROW_AFTER_HEADER))
     rng = random.Random(at)
     doc = synth.random_doc(rng)
     data = sd.render_pdf_reportlab(doc, rng, t3_split="manual", split_at=at, row_break=True, break_at=0.5,
@@ -320,7 +305,6 @@ def test_reportlab_pdf_with_a_row_broken_by_the_page_break(at: int, mode: str,
     _assert_round_trip(_timed_check(data, sd.location("pdf_reportlab", doc)), doc, sd.PDF_TYPE)
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_ROW_TOTAL)
 def test_reportlab_pdf_with_the_total_row_broken_by_the_page_break() -> None:
     """「（七」 above the page break, 「）总计」 below (a narrow label column wraps it, as in LibreOffice)."""
     rng = random.Random(24)
@@ -551,11 +535,8 @@ def test_libreoffice_pdf_round_trips(seed: int, lo_pdfs: dict[int, bytes]) -> No
 
 
 @pytest.mark.parametrize("seed", LO_ROW_BREAKS)
-def test_libreoffice_pdf_with_rows_broken_by_page_breaks(seed: int, lo_pdfs: dict[int, bytes],
-                                                         request: pytest.FixtureRequest) -> None:
+def test_libreoffice_pdf_with_rows_broken_by_page_breaks(seed: int, lo_pdfs: dict[int, bytes]) -> None:
     doc, _, _ = lo_case(seed)
-    rests, bug = LO_ROW_BREAKS[seed]
     broken = tuple(_broken_rows(lo_pdfs[seed]))
     assert broken, "no row broken by a page break: the layout differs from LibreOffice 7.4's"
-    _known_bug(request, bug and broken == rests and _BUGS[bug])  # (another layout: no known outcome)
     _assert_round_trip(_timed_check(lo_pdfs[seed], sd.location("pdf_libreoffice", doc)), doc, sd.PDF_TYPE)

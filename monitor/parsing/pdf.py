@@ -19,7 +19,7 @@ from pdfplumber.table import Table as PlumberTable
 from pdfplumber.utils.exceptions import PdfminerException
 
 from monitor.errors import InputError
-from monitor.parsing.cells import read_cell
+from monitor.parsing.cells import label_key, read_cell
 from monitor.parsing.document import Block, Document, Paragraph, Table
 from monitor.parsing.sections import is_heading
 from monitor.parsing.text import parse_text
@@ -32,7 +32,9 @@ _PAGE_NUMBER = re.compile(
 )
 _SENTENCE_END = ("。", "；", "！", "？", "：", ":", ";")
 _PARAGRAPH_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+是|\d+[.、．])")
-_HEADER_WORDS = ("自然人", "总计", "结果维持", "信息内容", "申请人情况")
+# Words of header rows, and of rows that open a table (「总计」 alone is not one: it also ends the
+# row 「（七）总计」). Such a row is never the rest of a row broken by a page break.
+_HEADER_WORDS = ("自然人", "结果维持", "信息内容", "申请人情况", "勾稽关系", "行政复议", "行政诉讼", "第二十条")
 
 
 def parse_pdf(data: bytes) -> Document:
@@ -162,27 +164,53 @@ def _covering(boxes: list[tuple[tuple[float, float, float, float], int, str]], x
 
 
 def _rejoin_broken_row(previous: Table, table: Table) -> None:
-    """A page break inside a row: the row's rest opens the next page's table with label text
-    only (no values, not a header). Its text is appended to the last label of the row above."""
-    if not table.rows or not previous.rows:
+    """A page break inside a table row leaves its label split over two pages, the values on one of
+    them. When the previous page's last row and the next page's first row (after any repeated
+    header rows) are such halves, one with values and one without, they become one row: each
+    cell's text continued in its own column where both pages have the same columns, else the
+    label text joined to the label of the half with the values."""
+    index = next((i for i, row in enumerate(table.rows) if not _is_header(row)), None)
+    if index is None or not previous.rows or not previous.ids or not table.ids:
         return
-    first = table.rows[0]
-    kinds = [read_cell(cell).kind for cell in first if cell]
-    text = "".join(dict.fromkeys(cell for cell in first if cell))
-    if not text or "number" in kinds or any(word in text for word in _HEADER_WORDS):
+    upper, lower = previous.rows[-1], table.rows[index]
+    if _is_header(upper) or not any(upper) or not any(lower) or _has_number(upper) == _has_number(lower):
         return
-    last = previous.rows[-1]
-    label_cols = [c for c, cell in enumerate(last) if cell and read_cell(cell).kind == "text"]
-    if not label_cols:
-        return
-    col = label_cols[-1]
-    ident = previous.ids[-1][col] if previous.ids else None
-    for c, cell in enumerate(last):  # every position of that (possibly merged) cell
-        if c == col or (ident is not None and previous.ids and previous.ids[-1][c] == ident):
-            last[c] = cell + text
-    del table.rows[0]
-    if table.ids:
-        del table.ids[0]
+    if len(upper) == len(lower):
+        merged = [a if not b or b in a else b if not a else a + b for a, b in zip(upper, lower, strict=True)]
+    elif _has_number(upper):
+        merged = _with_label(upper, previous.ids[-1], _label_text(lower), at_end=True)
+    else:
+        merged = _with_label(lower, table.ids[index], _label_text(upper), at_end=False)
+    if _has_number(upper):  # the values stayed above: the rest of the label moves up
+        previous.rows[-1] = merged
+        del table.rows[index], table.ids[index]
+    else:  # the values went below: the start of the label moves down
+        table.rows[index] = merged
+        del previous.rows[-1], previous.ids[-1]
+
+
+def _is_header(row: list[str]) -> bool:
+    text = label_key("".join(row))  # wrapped labels read 「结果维 持」
+    return any(word in text for word in _HEADER_WORDS) and not _has_number(row)
+
+
+def _has_number(row: list[str]) -> bool:
+    return any(read_cell(cell).kind == "number" for cell in row if cell)
+
+
+def _label_text(row: list[str]) -> str:
+    return "".join(dict.fromkeys(cell for cell in row if cell and read_cell(cell).kind == "text"))
+
+
+def _with_label(row: list[str], ids: list[int], text: str, at_end: bool) -> list[str]:
+    """The row with `text` added to its last label (at_end) or its first, in every grid position
+    of that (possibly merged) cell."""
+    cols = [c for c, cell in enumerate(row) if cell and read_cell(cell).kind == "text"]
+    if not cols:
+        return row
+    target = ids[cols[-1] if at_end else cols[0]]
+    return [(cell + text if at_end else text + cell) if ident == target else cell
+            for cell, ident in zip(row, ids, strict=True)]
 
 
 def _paragraphs(lines: list[str]) -> Iterator[Paragraph]:
