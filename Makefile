@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench libreoffice clean
+.PHONY: run test lint docs bench bench-documents bench-history libreoffice clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,15 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m rules.catalog > docs/rules.md
 
+# Benchmarks write their own marked section of docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python bench/check_throughput.py --write docs/performance.md
+
+bench-documents: $(STAMP)
+	$(BIN)/python bench/document_formats.py --write docs/performance.md
+
+bench-history: $(STAMP)
+	$(BIN)/python bench/history_bench.py --write docs/performance.md
 
 # DOC and WPS files are read through LibreOffice (optional; CI installs it). Needs root and apt.
 libreoffice:

@@ -54,8 +54,6 @@ from monitor.check import check_document  # noqa: E402
 from monitor.errors import InputError  # noqa: E402
 from monitor.parsing.sniff import sniff  # noqa: E402
 
-START_MARKER = "<!-- check-throughput:start -->"
-END_MARKER = "<!-- check-throughput:end -->"
 DOC_INTRO = (
     "# Performance\n\n"
     "Benchmarks of the monitor. Each section between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers\n"
@@ -582,17 +580,15 @@ def render(args: argparse.Namespace, corpus: Corpus, rows: list[Row], by_layout:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    block = f"{START_MARKER}\n{section}{END_MARKER}\n"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{DOC_INTRO}\n{block}", encoding="utf-8")
-        return
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
+def write_section(path: Path, section: str, name: str = "check-throughput") -> None:
+    """Rewrite the block between the markers `<!-- {name}:start -->` and `<!-- {name}:end -->` of `path`,
+    keeping the rest; the file is created with DOC_INTRO when missing and the block appended when absent."""
+    start_marker, end_marker = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start_marker}\n{section}{end_marker}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else DOC_INTRO
+    start, end = text.find(start_marker), text.find(end_marker)
     if start != -1 and end > start:
-        after = text[end + len(END_MARKER):]
-        text = text[:start] + block.rstrip("\n") + after
+        text = text[:start] + block.rstrip("\n") + text[end + len(end_marker):]
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text, encoding="utf-8")
