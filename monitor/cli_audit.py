@@ -11,7 +11,7 @@ import io
 import json
 import shutil
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -175,13 +175,8 @@ def reports_command(agency_id: str | None, year: int | None, since_text: str | N
     filters = audit.Filters(agency=agency_id, year=year, since=_since(since_text), latest=latest)
     with _database(config_path, parse_now(None)) as factory, factory() as session:
         rows = audit.reports(session, filters)
-    if output_format == "json":
-        click.echo(json_text(rows))
-    elif output_format == "csv":
-        click.echo(csv_text(rows, _columns(rows, audit.REPORT_KEYS)), nl=False)
-    elif not rows:
-        click.echo("没有符合条件的报告。")
-    else:
+
+    def table() -> None:
         click.echo(render_table(
             ["机关", "年度", "版本", "发布日期", "日期来源", "首次发现", "截止日期", "按时", "格式", "地址"],
             [[r["agency"], r["year"], r["version"], (r["published"] or "")[:10], r["published_source"],
@@ -189,6 +184,21 @@ def reports_command(agency_id: str | None, year: int | None, since_text: str | N
               r["url"]] for r in rows],
             flexible=(9, 4, 0)))
         click.echo(f"共 {len(rows)} 个版本")
+
+    _emit(rows, output_format, audit.REPORT_KEYS, "没有符合条件的报告。", table)
+
+
+def _emit(rows: list[dict[str, Any]], output_format: str, keys: Sequence[str], empty: str,
+          table: Callable[[], None]) -> None:
+    """Print rows as JSON or CSV, or, for the table format, the table (or `empty` when there are none)."""
+    if output_format == "json":
+        click.echo(json_text(rows))
+    elif output_format == "csv":
+        click.echo(csv_text(rows, _columns(rows, keys)), nl=False)
+    elif not rows:
+        click.echo(empty)
+    else:
+        table()
 
 
 # --- monitor findings ------------------------------------------------------------------------------
@@ -222,13 +232,8 @@ def findings_group(ctx: click.Context, agency_id: str | None, year: int | None, 
             stored_findings.expire_dismissals(session, now, audit.beijing_today(now))
         with factory() as session:
             rows = audit.findings(session, filters)
-    if output_format == "json":
-        click.echo(json_text(rows))
-    elif output_format == "csv":
-        click.echo(csv_text(rows, _columns(rows, audit.FINDING_KEYS)), nl=False)
-    elif not rows:
-        click.echo("没有符合条件的问题。")
-    else:
+
+    def table() -> None:
         click.echo(render_table(
             ["编号", "机关", "年度", "规则", "级别", "状态", "问题说明", "首次发现", "最近发现", "审核"],
             [[r["id"], r["agency"], r["year"], r["rule"], SEVERITY_NAMES.get(r["severity"], r["severity"]),
@@ -237,6 +242,8 @@ def findings_group(ctx: click.Context, agency_id: str | None, year: int | None, 
             flexible=(9, 6, 1)))
         counts = {s: sum(r["status"] == s for r in rows) for s in audit.STATUSES}
         click.echo(f"共 {len(rows)} 个问题：" + "，".join(f"{STATUS_NAMES[s]} {n}" for s, n in counts.items()))
+
+    _emit(rows, output_format, audit.FINDING_KEYS, "没有符合条件的问题。", table)
 
 
 def _triage_text(row: dict[str, Any]) -> str:
