@@ -118,17 +118,24 @@ def _rules(scopes: tuple[str, ...]) -> list[str]:
 
 
 def load(session: Session, agency_id: str, year: int, version: int | None = None) -> Report | None:
-    """A stored report version (the latest when `version` is None) as a Report, for the rules."""
-    query = select(models.Report).where(models.Report.agency_id == agency_id, models.Report.year == year)
+    """A stored report version (the latest when `version` is None) as a Report, for the rules.
+
+    Cells and sections are read as plain rows (no ORM objects: this runs twice per ingest)."""
+    query = select(models.Report.id, models.Report.url, models.Report.sha256, models.Report.title,
+                   models.Report.template).where(models.Report.agency_id == agency_id, models.Report.year == year)
     query = query.where(models.Report.version == version) if version else query
-    row = session.scalar(query.order_by(models.Report.version.desc()).limit(1))
+    row = session.execute(query.order_by(models.Report.version.desc()).limit(1)).first()
     if row is None:
         return None
+    sections = session.execute(
+        select(models.ReportSection.key, models.ReportSection.text).where(models.ReportSection.report_id == row.id))
     report = Report(source=Source(row.url, row.sha256, ""), title=row.title, agency=agency_id, year=year,
-                    template=row.template, sections={s.key: s.text for s in row.sections})
-    for value in session.scalars(select(models.ReportValue).where(models.ReportValue.report_id == row.id)):
-        number = value.value
-        if number is not None and float(number).is_integer() and value.row_key != "fees":
+                    template=row.template, sections={key: text for key, text in sections})
+    cells = session.execute(select(models.ReportValue.table_key, models.ReportValue.row_key,
+                                   models.ReportValue.field_key, models.ReportValue.value)
+                            .where(models.ReportValue.report_id == row.id))
+    for table, row_key, field, number in cells:
+        if number is not None and float(number).is_integer() and row_key != "fees":
             number = int(number)
-        report.tables[value.table_key][value.row_key][value.field_key] = number
+        report.tables[table][row_key][field] = number
     return report

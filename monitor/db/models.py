@@ -181,7 +181,12 @@ class Finding(Base):
     """A rule's finding for one agency-year, upserted by fingerprint across versions and runs."""
 
     __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_agency_year", "agency_id", "year"), Index("ix_findings_status", "status"))
+    # (agency, year, status, severity) answers the per-agency counts of v_compliance by index even
+    # before SQLite has statistics (with only `status` indexed it scanned every open finding per row).
+    __table_args__ = (
+        Index("ix_findings_agency_year_status", "agency_id", "year", "status", "severity"),
+        Index("ix_findings_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
