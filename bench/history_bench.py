@@ -313,7 +313,8 @@ class Outcome:
     statuses: dict[str, int] = field(default_factory=dict)
     layouts: dict[str, int] = field(default_factory=dict)
     snapshots: list[Snapshot] = field(default_factory=list)
-    statements_per_report: float = 0.0
+    statements_per_report: float = 0.0  # SQL statements per ingest() in the statement-counting window
+    statements_window: int = 0  # ingests counted: the profiled ones and the revisions ingested after them
     profile_summary: list[str] = field(default_factory=list)
     profile_raw: str = ""
 
@@ -477,7 +478,7 @@ def ingest_all(engine: sa.Engine, factory: Any, scenario: Scenario, outcome: Out
     last = scenario.years[-1]
     profile_n = min(args.profile, n // 2)
     profiler = cProfile.Profile()
-    statements = [0]
+    statements, window = [0], 0
 
     def count(*_: Any) -> None:
         statements[0] += 1
@@ -513,6 +514,7 @@ def ingest_all(engine: sa.Engine, factory: Any, scenario: Scenario, outcome: Out
                         target = first if item.version == 1 else second
                     target.seconds.append(elapsed)
                     target.cpu += used
+                    window += listening
                     expected = "new" if item.version == 1 else "version"
                     status = result.status if result.status == expected else f"unexpected {result.status}"
                     outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
@@ -527,7 +529,8 @@ def ingest_all(engine: sa.Engine, factory: Any, scenario: Scenario, outcome: Out
         if listening:
             event.remove(engine, "before_cursor_execute", count)
     if outcome.profiled.count:
-        outcome.statements_per_report = statements[0] / outcome.profiled.count
+        outcome.statements_window = window
+        outcome.statements_per_report = statements[0] / window
         outcome.profile_summary, outcome.profile_raw = profile_summary(profiler, outcome)
 
 
@@ -750,8 +753,7 @@ def profile_summary(profiler: cProfile.Profile, outcome: Outcome) -> tuple[list[
     profiled = outcome.profiled
     lines = [f"Profiled {profiled.count} ingests of the last year (into the full database) under cProfile: "
              f"{profiled.total:.1f} s, {profiled.rate():.1f} reports/s with profiling on "
-             "(cProfile inflates Python-level calls; read the shares). "
-             f"SQL statements per report: {outcome.statements_per_report:.1f} (an executemany counts once).", "",
+             "(cProfile inflates Python-level calls; read the shares).", "",
              "| stage | share of `ingest()` | ms per report (profiled) |", "|---|---:|---:|"]
     for label, seconds in stages:
         lines.append(f"| {label} | {seconds / total:.0%} | {seconds / profiled.count * 1000:.2f} |")
@@ -807,13 +809,65 @@ STATE_LABELS = {
                    JIT_OFF: "after `VACUUM ANALYZE`, `SET jit = off`"},
 }
 
-# Hand-written after reading the plans of the runs recorded in docs/performance.md; printed when the
-# query is slower than the target on that database.
-PROPOSALS: dict[str, str] = {}
-INGEST_PROPOSAL = ""
+# Hand-written after reading the plans of the runs recorded in docs/performance.md; a proposal is
+# printed when its query was slower than the target somewhere in the run being rendered.
+_STALE_STATISTICS = (
+    "slow only before `VACUUM ANALYZE`, on PostgreSQL. The row estimates of the plan come from statistics that "
+    "autovacuum took early in the bulk load (far fewer cells in all, many more reports per agency than now), so "
+    "the planner hashes a sequential scan of the whole `report_values` table — larger than `shared_buffers`, so "
+    "mostly read from outside it — instead of probing `report_values_pkey` for the agency's few reports, and "
+    "because of the inflated cost it also JIT-compiles the plan (the `JIT:` lines). After `VACUUM ANALYZE` the "
+    "plan is index lookups (second PostgreSQL column). No index or view change is needed: run `ANALYZE` at the "
+    "end of a command that stored many reports — autovacuum re-analyzes a table only after 10 % of its rows "
+    "changed since its last analysis and lags behind a long import — and `PRAGMA optimize` on SQLite, which the "
+    "application never analyzes (queries (2) and (3) there are faster with statistics)."
+)
+PROPOSALS: dict[str, str] = {
+    "history": _STALE_STATISTICS,
+    "history_cells": _STALE_STATISTICS,
+    "compliance": (
+        "on PostgreSQL before `VACUUM ANALYZE` the stale statistics make the planner expect a single row: a "
+        "nested loop with a memoized probe of `reports` per agency, and the index-only scans still visit the heap"
+        " because VACUUM has not yet set the visibility map. After `VACUUM ANALYZE` the view meets the target, "
+        "but with little room, and its cost grows with the number of agencies: three correlated `COUNT(*)` "
+        "subqueries on `findings` per agency-year row (index-only lookups on `ix_findings_agency_year_status`, "
+        "migration 0003) and a sort of all rows. Proposals: (a) as for (1), `ANALYZE` after bulk ingests; (b) a "
+        "view change — count the findings in one grouped pass instead of three subqueries per row, `LEFT JOIN "
+        "(SELECT agency_id, year, SUM(CASE WHEN status = 'open' AND severity = 'error' THEN 1 ELSE 0 END) AS "
+        "open_errors, … FROM findings GROUP BY agency_id, year) f ON f.agency_id = y.agency_id AND f.year = "
+        "y.year` (query 3b, which returns the same rows): PostgreSQL pushes the year into the grouped subquery "
+        "and answers in one-half to two-thirds of the time, before and after ANALYZE. SQLite does not push the "
+        "year down (it groups every finding, then probes an automatic index), so there 3b is somewhat slower than"
+        " the current view, though still under the target: one body can serve both databases, or the migration "
+        "can create the view per dialect."),
+    "region": (
+        "`v_open_findings` filtered by a `region` prefix: the region is a column of `agencies` without an index "
+        "and the filter is a `LIKE` prefix, so the planner starts from the findings of the year. An index "
+        "`agencies (region)` (PostgreSQL: with `text_pattern_ops`, or `COLLATE \"C\"`, for `LIKE 'prefix%'`) lets "
+        "the plan start from the county's ~25 agencies and reach their findings through "
+        "`ix_findings_agency_year_status`."),
+}
+PROPOSALS["region_city"] = PROPOSALS["region"]
+INGEST_PROPOSAL = (
+    "**Ingest proposals** (for the owners of `monitor/ingest.py`; nothing was changed here). 200 reports/s on one"
+    " core is 5 ms per report; parsing and the rules alone take about half of that (≈ 2–3 ms without the "
+    "profiler: check-throughput section), so storing must shrink to 2–3 ms. Where it goes now (tables above): ~20"
+    " SQL statements per report — the agency, the same-sha report, the latest version, the blob, then document, "
+    "report, dates, sections and each finding and finding event flushed one by one, the previous (and next) year "
+    "read back — plus the 200-cell insert and one COMMIT per report. On PostgreSQL the single largest call is the"
+    " 200-cell insert (psycopg sends it as 200 pipelined INSERTs) and the COMMIT is cheap; on SQLite the COMMIT "
+    "is the largest item (a WAL append and, every ~1,000 pages, a checkpoint with fsync). (1) Fewer round trips: "
+    "the cells as one multi-row `INSERT … VALUES` (or `COPY` on PostgreSQL), one flush for document, report, "
+    "dates and sections, findings and events inserted together. (2) Bulk back-fills on SQLite: several reports "
+    "per transaction, each under a SAVEPOINT so that one bad report still rolls back alone. (3) More than one "
+    "core: parsing is CPU-bound and reports are independent — parse in worker processes; PostgreSQL takes "
+    "concurrent writers, SQLite serialises them (parse in workers, write from one process)."
+)
 
 
 def command_line(args: argparse.Namespace) -> str:
+    if "+" in args.db:  # merged from one run per database
+        return "`; `".join(command_line(argparse.Namespace(**{**vars(args), "db": db})) for db in args.db.split("+"))
     line = f"python bench/history_bench.py --agencies {args.agencies} --years {args.years} --db {args.db}"
     if args.fill_to:
         line += f" --fill-to {args.fill_to}"
@@ -915,7 +969,7 @@ def render(args: argparse.Namespace, scenario: Scenario, outcomes: list[Outcome]
                  "then an explicit `VACUUM ANALYZE`, which autovacuum would also do in time). "
                  "\"only after ANALYZE\": the target needs statistics.")
     lines.append("")
-    if ran:
+    if ran and not full:
         target_reports = 10_000 * 5 * (1 + args.revision_rate)
         lines.append(f"Time to ingest the full scale (10,000 × 5 ≈ {target_reports:,.0f} reports) one by one at the "
                      "measured rates: "
@@ -1039,9 +1093,12 @@ def render(args: argparse.Namespace, scenario: Scenario, outcomes: list[Outcome]
         lines.append(snapshot.plans[s][q.key])
         lines.append("```")
         lines.append("")
+    by_text: dict[str, list[str]] = {}
     for key in dict.fromkeys(q.key for _, _, _, q in slow):
         if key in PROPOSALS:
-            lines.append(f"- Proposal for **{key}**: {PROPOSALS[key]}")
+            by_text.setdefault(PROPOSALS[key], []).append(key)
+    for text, keys in by_text.items():
+        lines.append(f"- Proposal for {', '.join(f'**{key}**' for key in keys)}: {text}")
     if slow:
         lines.append("")
     for o in ran:
@@ -1068,7 +1125,10 @@ def render(args: argparse.Namespace, scenario: Scenario, outcomes: list[Outcome]
     for o in ran:
         if not o.profile_summary:
             continue
-        lines.append(f"**{NAMES[o.database]}.** " + o.profile_summary[0])
+        lines.append(f"**{NAMES[o.database]}.** " + o.profile_summary[0]
+                     + f" SQL statements per report: {o.statements_per_report:.1f} (counted over the last "
+                     f"{o.statements_window:,} ingests — the profiled ones and the revisions after them; an "
+                     "executemany counts once).")
         lines.extend(o.profile_summary[1:])
         lines.append("")
         lines.append(f"<details><summary>{NAMES[o.database]}: cProfile — `monitor/` and `rules/` functions by "
@@ -1111,8 +1171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file / PostgreSQL schema")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the raw measurements as JSON")
     parser.add_argument("--write", type=Path, metavar="PATH", help="rewrite the history section of PATH")
-    parser.add_argument("--from-json", type=Path, metavar="PATH",
-                        help="do not measure: render (and --write) the measurements saved by an earlier --json")
+    parser.add_argument("--from-json", type=Path, nargs="+", metavar="PATH",
+                        help="do not measure: render (and --write) the measurements saved by earlier --json runs "
+                             "(several: one per database, same scenario)")
     args = parser.parse_args(argv)
     if args.from_json:
         return from_json(args.from_json, args.write)
@@ -1165,24 +1226,45 @@ def _outcome(data: dict[str, Any]) -> Outcome:
     outcome = Outcome(**{k: v for k, v in data.items() if k not in ("passes", "profiled", "snapshots")})
     outcome.passes = [Pass(**p) for p in data["passes"]]
     outcome.profiled = Pass(**data["profiled"])
+    if "statements_window" not in data and outcome.profile_summary:  # saved before the window was counted
+        last = outcome.passes[-1] if outcome.passes else None
+        outcome.statements_window = outcome.profiled.count + (
+            last.count if last and last.label.endswith("revisions") else 0)
+        outcome.statements_per_report *= outcome.profiled.count / outcome.statements_window
+        outcome.profile_summary[0] = outcome.profile_summary[0].split(" SQL statements per report")[0]
     outcome.snapshots = [_snapshot(s) for s in data["snapshots"]]
     return outcome
 
 
-def from_json(path: Path, write: Path | None) -> int:
-    """Render the section from saved measurements (e.g. after editing PROPOSALS) without measuring again."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    args = argparse.Namespace(**data["args"])
+SCENARIO_ARGS = ("agencies", "years", "first_year", "seed", "error_rate", "revision_rate", "fill_to", "runs",
+                 "profile")
+
+
+def from_json(paths: list[Path], write: Path | None) -> int:
+    """Render the section from saved measurements (e.g. after editing PROPOSALS) without measuring again;
+    several files (one run per database, same scenario) are shown side by side."""
+    saved = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    args = argparse.Namespace(**saved[0]["args"])
+    for other in saved[1:]:
+        different = [k for k in SCENARIO_ARGS if other["args"].get(k) != saved[0]["args"].get(k)]
+        if different:
+            raise SystemExit(f"the saved runs differ in {', '.join(different)}: not one scenario")
+    outcomes = [_outcome(o) for data in saved for o in data["outcomes"]]
+    facts = saved[-1]["facts"]
+    if len(saved) > 1:
+        args.db = "+".join(data["args"]["db"] for data in saved)
+        facts = [line for line in facts if not line.startswith("- Load average")] + [
+            f"- Load average (1/5/15 min) before / after, run of {data['args']['db']}: "
+            + next((line.split(": ", 1)[1] for line in data["facts"] if line.startswith("- Load average")), "n/a")
+            for data in saved]
     scenario = Scenario.build(args.agencies, args.years, args.first_year, args.error_rate, args.revision_rate,
                               args.seed)
-    outcomes = [_outcome(o) for o in data["outcomes"]]
-    section = render(args, scenario, outcomes, data["facts"], data["sizes"])
+    section = render(args, scenario, outcomes, facts, saved[0]["sizes"])
     print(section)
     if write:
         write_section(write, section, name="history")
         print(f"wrote the history section of {write}", file=sys.stderr)
     return 1 if any(o.error for o in outcomes) else 0
-
 
 def _version(module: str) -> str:
     try:
