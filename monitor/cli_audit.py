@@ -52,7 +52,6 @@ def _since(text: str | None) -> datetime | None:
         return audit.parse_since(text)
     except ValueError:
         fail(f"--since: 不是日期或 ISO 8601 时间：{text}")
-        raise AssertionError from None
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from alembic.runtime.migration import MigrationContext
@@ -24,7 +25,8 @@ config_option = click.option("--config", "config_path", type=click.Path(path_typ
 now_option = click.option("--now", "now_text", help="Pretend the current time is this ISO 8601 time.")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit with status 2."""
     click.echo(message, err=True)
     sys.exit(2)
 
@@ -34,7 +36,6 @@ def settings_from(config_path: Path | None) -> Settings:
         return load_settings(config_path)
     except ConfigError as exc:
         fail(str(exc))
-        raise AssertionError from exc  # fail() exits
 
 
 def parse_now(text: str | None) -> datetime:
@@ -44,7 +45,6 @@ def parse_now(text: str | None) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         fail(f"--now: 不是 ISO 8601 时间：{text}")
-        raise AssertionError from None
     return value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 

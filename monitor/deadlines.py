@@ -12,8 +12,6 @@ DEFAULT_DEADLINES: dict[tuple[str, str | None], tuple[int, int]] = {
     ("government", "prefecture"): (3, 10),
     ("government", "province"): (3, 31),
 }
-# 条例 第四十九条: the statutory outer limit.
-STATUTORY_LIMITS: dict[str, tuple[int, int]] = {"department": (1, 31), "township": (1, 31), "government": (3, 31)}
 
 
 def deadline(kind: str, level: str | None, report_year: int, override: str | None = None) -> date:
@@ -24,7 +22,3 @@ def deadline(kind: str, level: str | None, report_year: int, override: str | Non
         month, day = DEFAULT_DEADLINES[(kind, level if kind == "government" else None)]
     return date(report_year + 1, month, day)
 
-
-def statutory_limit(kind: str, report_year: int) -> date:
-    month, day = STATUTORY_LIMITS[kind]
-    return date(report_year + 1, month, day)

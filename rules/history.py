@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from monitor.report import Report
 from monitor.template import APPLICANT_COLUMNS, all_cells, cell_label
 from rules.engine import Context, Problem, Severity, rule
+from rules.sentences import SENTENCE
 
 
 @rule("XYEAR-CARRY", Severity.ERROR, "上年结转与上年报告的结转下年度不符", scope="history")
@@ -60,7 +61,6 @@ def in_force(report: Report, context: Context) -> Iterator[Problem]:
             )
 
 
-_SENTENCE = re.compile(r"[^。；;!?！？\n]+")
 _DIGITS = re.compile(r"\d+")
 _NOISE = re.compile(r"[\s，,、：:（）()“”\"]")
 REUSE_SECTIONS = ("overview", "problems")
@@ -68,7 +68,7 @@ REUSE_SECTIONS = ("overview", "problems")
 
 def _sentences(text: str) -> list[str]:
     """Sentences with digits masked (a copied report updates the years and little else)."""
-    found = (_NOISE.sub("", _DIGITS.sub("#", s)) for s in _SENTENCE.findall(text))
+    found = (_NOISE.sub("", _DIGITS.sub("#", s)) for s in SENTENCE.findall(text))
     return [s for s in found if len(s) >= 8]
 
 

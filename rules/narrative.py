@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from monitor.parsing.cells import to_number
 from monitor.report import Report
 from rules.engine import Context, Problem, Severity, rule
+from rules.sentences import SENTENCE
 
 _NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
 _UNITS = "条|件|项|篇|个|次|场|期|人次|家|宗|起|万元|元"
@@ -16,7 +17,6 @@ _QUANTITY = re.compile(_NUMBER + r"\s*(" + _UNITS + ")")
 _ANY_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _TOTAL_WORDS = re.compile(r"共|全年|累计|总计|合计|总数|全部|本年度?")
 _NOT_A_PART = re.compile(r"%|％|占|同比|增长|下降|减少|提高|比上年|较上年")
-_SENTENCE = re.compile(r"[^。；;\n!?！？]+")
 
 
 def _narrative(report: Report) -> str:
@@ -24,7 +24,7 @@ def _narrative(report: Report) -> str:
 
 
 def _sentences(report: Report) -> Iterator[str]:
-    for match in _SENTENCE.finditer(_narrative(report)):
+    for match in SENTENCE.finditer(_narrative(report)):
         yield match.group(0).strip()
 
 

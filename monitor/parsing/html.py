@@ -10,6 +10,7 @@ from monitor.errors import InputError
 from monitor.parsing.cells import collapse
 from monitor.parsing.decode import decode
 from monitor.parsing.document import Block, Document, Paragraph, Table
+from monitor.parsing.sections import NUMERALS
 
 _BLOCK_TAGS = frozenset(
     (
@@ -26,7 +27,6 @@ _HEADING_TEXT = re.compile(
 )
 # Elements a heading's text may sit in (their text is short; big containers are not read whole).
 _HEADING_TAGS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "font", "span"))
-_NUMERALS = frozenset("一二三四五六")
 _DATE_NODES = etree.XPath('//text()[contains(., "发布") or contains(., "日期")]')
 _CELL_TAGS = frozenset(("td", "th"))
 _TABLE_MARKERS = ("本年新收", "第二十条", "结果维持", "予以公开", "本年制发")
@@ -94,7 +94,7 @@ def _article_body(root: etree._Element) -> etree._Element:
                 markers.append(node)
         else:
             own = (node.text or "").lstrip()
-            if not own or own[0] not in _NUMERALS:
+            if not own or own[0] not in NUMERALS:
                 continue  # a heading's text starts with its numeral (in this element or a child)
             text = _text(node)
             if len(text.strip()) <= 3 and node.getparent() is not None:  # 「一、」 alone: words follow

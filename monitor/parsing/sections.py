@@ -22,13 +22,13 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-_NUMERALS = frozenset("一二三四五六")
+NUMERALS = frozenset("一二三四五六")  # the six section numerals
 
 
 def heading_key(text: str) -> str | None:
     """The section key a heading line opens, or None."""
     start = text.lstrip()[:1]
-    if start not in _NUMERALS:
+    if start not in NUMERALS:
         return None  # cheap rejection before normalising: a heading starts with its numeral
     text = nfkc(text)
     if len(text) > 200:
