@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import registry
 from monitor.config import ConfigError, Settings, load_settings
-from monitor.db import alembic_config, make_engine, models, sessions, upgrade
+from monitor.db import alembic_config, make_engine, models, refresh_statistics, sessions, upgrade
 from monitor.errors import InputError
 from monitor.fetch import read_location
 from monitor.ingest import ingest as ingest_document
@@ -57,7 +57,6 @@ def open_database(settings: Settings, now: datetime) -> sessionmaker[Session]:
             current = MigrationContext.configure(connection).get_current_revision()
     except Exception as exc:  # the database cannot be reached at all
         fail(f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{type(exc).__name__}: {exc}")
-        raise
     if current != head:
         fail(f"数据库 {engine.url.render_as_string(hide_password=True)} 尚未初始化或版本过旧"
              f"（{current or '空'}，应为 {head}）：请先运行 monitor init")
@@ -95,7 +94,7 @@ def ingest(location: str, agency_id: str, year: int | None, config_path: Path | 
         result = ingest_document(factory, agency_id, data, location, now=now, year=year, content_type=content_type)
     except InputError as exc:
         fail(f"monitor ingest: {location}: {exc}")
-        return
+    refresh_statistics(factory.kw["bind"])
     words = {"new": "已入库", "version": "已入库（新版本）", "unchanged": "内容未变，未新增版本"}
     counts = "，".join(f"{k} {v}" for k, v in result.counts.items() if v)
     click.echo(f"{agency_id} {result.year}年度 第{result.version}版：{words[result.status]}"
@@ -121,6 +120,7 @@ def import_agencies(path: Path, config_path: Path | None) -> None:
         except (ConfigError, UnicodeDecodeError) as exc:
             fail(str(exc) if isinstance(exc, ConfigError) else f"{path}: 不是 UTF-8 编码的 CSV")
         count = registry.sync(session, rows, now)
+    refresh_statistics(factory.kw["bind"])
     click.echo(f"已导入 {count} 个机关（{path}）")
 
 

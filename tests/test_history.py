@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from monitor import findings, registry
 from monitor.config import Agency
-from monitor.db import make_engine, models, sessions, upgrade
+from monitor.db import alembic_config, make_engine, models, refresh_statistics, sessions, upgrade
 from monitor.errors import InputError
 from monitor.ingest import ingest, load
+from monitor.template import all_cells
 
 NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 OFFICE = Agency(id="weibin-office", name="卫滨区人民政府办公室", kind="department", region="河南省/新乡市/卫滨区",
@@ -66,6 +71,56 @@ def test_migration_from_the_previous_revision_keeps_data(database_url):
     with sessions(engine)() as session:
         assert session.get(models.Agency, "weibin-office").name == "卫滨区人民政府办公室"
     assert "v_reports_wide" in sa.inspect(engine).get_view_names()
+
+
+def test_the_models_match_the_migrated_schema(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), models.Base.metadata) == []
+
+
+def _cells(engine) -> list[tuple]:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(
+            "SELECT report_id, table_key, row_key, field_key, value FROM report_values ORDER BY 1, 2, 3, 4")).all()
+
+
+def test_migration_0004_keeps_every_cell_both_ways(database_url, seed):
+    engine = make_engine(database_url)
+    upgrade(engine, "0003")
+    maker = sessions(engine)
+    with maker.begin() as session:
+        registry.sync(session, [OFFICE], NOW)
+    with maker.begin() as session:  # a version stored by the 0003 schema, with its rows as they were then
+        session.add(models.Blob(sha256="0" * 64, size=1, data=b"x"))
+        session.add(models.Document(id=1, url="u", fetched_at=NOW, media_type="text/plain", sha256="0" * 64, size=1))
+        session.flush()
+        session.add(models.Report(id=1, agency_id="weibin-office", year=2025, version=1, document_id=1,
+                                  sha256="0" * 64, url="u", template="2021", parse_status="ok", first_seen=NOW))
+        session.flush()
+        session.execute(sa.insert(models.ReportValue), [
+            {"report_id": 1, "table_key": "applications", "row_key": "new_received", "field_key": f, "value": v}
+            for f, v in (("total", 81.0), ("natural_person", None), ("commercial", 2.5))])
+    before = _cells(engine)
+    assert "ix_report_values_cell" in {i["name"] for i in sa.inspect(engine).get_indexes("report_values")}
+    upgrade(engine)
+    assert _cells(engine) == before
+    assert "ix_report_values_cell" not in {i["name"] for i in sa.inspect(engine).get_indexes("report_values")}
+    ingest(maker, "weibin-office", seed, "weibin.txt", now=NOW, year=2024)  # the new schema takes writes
+    command.downgrade(alembic_config(engine), "0003")
+    assert "ix_report_values_cell" in {i["name"] for i in sa.inspect(engine).get_indexes("report_values")}
+    upgrade(engine)
+    assert len(_cells(engine)) == len(before) + len(list(all_cells()))
+    with engine.connect() as connection:  # the wide view was rebuilt over the rebuilt table
+        assert connection.execute(sa.text("SELECT COUNT(*) FROM v_reports_wide")).scalar() == 2
+
+
+def test_the_same_bytes_for_another_year_share_one_stored_blob(factory, seed):
+    first = ingest(factory, "weibin-office", seed, "weibin.txt", now=NOW)
+    second = ingest(factory, "weibin-office", seed, "weibin.txt", now=NOW, year=2024)
+    assert (first.status, second.status) == ("new", "new") and first.report_id != second.report_id
+    assert _count(factory, models.Blob) == 1 and _count(factory, models.Document) == 2
 
 
 def test_ingest_stores_every_cell_and_the_bytes(factory, seed):
@@ -210,3 +265,21 @@ def test_two_processes_ingesting_the_same_report_leave_one_version(factory, seed
     assert sorted(statuses) == ["new", "unchanged"]
     assert _count(factory, models.Report) == 1
     assert _count(factory, models.Finding) == 1
+
+
+def test_statistics_are_refreshed_where_writes_made_them_stale(factory, seed):
+    engine = factory.kw["bind"]
+    ingest(factory, "weibin-office", seed, "weibin.txt", now=NOW)
+    if engine.dialect.name == "sqlite":
+        assert refresh_statistics(engine) == []  # PRAGMA optimize decides for itself
+        return
+    # The server counts the changes asynchronously (within about a second of the commit).
+    deadline = time.monotonic() + 10
+    while "report_values" not in (analyzed := refresh_statistics(engine)):
+        assert time.monotonic() < deadline, analyzed
+        time.sleep(0.2)
+    assert "report_values" not in refresh_statistics(engine)  # analyzed now: nothing stale until the next writes
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE schemaname = current_schema() AND relname = 'report_values'").scalar()

@@ -47,6 +47,31 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# PostgreSQL: ANALYZE a table once this share of its rows changed since its last analysis (autovacuum's
+# default rule, applied at the end of a writing command instead of at autovacuum's next pass, which lags
+# a bulk import: with statistics from a nearly empty table the planner scans all of report_values).
+STALE_SHARE = 0.1
+STALE_ROWS = 50
+
+
+def refresh_statistics(engine: Engine) -> list[str]:
+    """Update the query planner's statistics where writes have made them stale; the tables analyzed.
+
+    PostgreSQL: every table of the schema changed by more than STALE_SHARE of its rows (or never
+    analyzed). SQLite: `PRAGMA optimize`, which decides for itself (and says nothing)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA optimize")
+            return []
+        stale = connection.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()"
+            " AND n_mod_since_analyze > %(rows)s + %(share)s * n_live_tup ORDER BY relname",
+            {"rows": STALE_ROWS, "share": STALE_SHARE}).scalars().all()
+        for table in stale:
+            connection.exec_driver_sql(f'ANALYZE "{table}"')
+    return list(stale)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema (Alembic upgrade)."""
     command.upgrade(alembic_config(engine), revision)

@@ -165,10 +165,12 @@ class ReportSection(Base):
 
 
 class ReportValue(Base):
-    """One template cell of one report version: `value` is null where the document has none."""
+    """One template cell of one report version: `value` is null where the document has none.
+
+    Reached through its report (the key begins with report_id); on SQLite one B-tree, WITHOUT ROWID."""
 
     __tablename__ = "report_values"
-    __table_args__ = (Index("ix_report_values_cell", "table_key", "row_key", "field_key"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
     table_key: Mapped[str] = mapped_column(String(30), primary_key=True)
