@@ -23,6 +23,7 @@ from monitor.cli import main
 from monitor.cli_audit import display_width, render_table
 from monitor.config import load_settings
 from monitor.db import make_engine, models, sessions, upgrade
+from monitor.db.views import COMPLIANCE_GROUPED_SQL, COMPLIANCE_SQL
 from monitor.ingest import ingest
 from monitor.template import all_cells, cell_label
 
@@ -487,6 +488,21 @@ def test_schema_doc_queries_run_and_answer(env):
                     ("withheld_third_party", "natural_person", 1, 2), ("withheld_third_party", "total", 1, 2),
                     ("other_other", "natural_person", 48, 47), ("other_other", "total", 48, 47)}
     assert ran == len(queries) - 1  # one dialect-specific query is for the other database
+
+
+def test_both_compliance_bodies_give_the_rows_of_the_view(env):
+    # SQLite's view probes the findings per row, PostgreSQL's counts them in one grouped pass (0005).
+    env.run("findings", "dismiss", str(env.finding("REVISED").id), "--reason", "只改了错别字", "--by", "审计员甲")
+    columns = "agency_id, year, versions, first_published_day, deadline, on_time, open_errors, open_warnings, dismissed"
+    with env.engine.connect() as connection:
+        def rows(source: str) -> list[tuple]:
+            return [tuple(r) for r in connection.execute(sa.text(f"SELECT {columns} FROM {source} ORDER BY 1, 2"))]
+
+        view = rows("v_compliance")
+        for body in (COMPLIANCE_SQL, COMPLIANCE_GROUPED_SQL):
+            assert rows(f"({body.removeprefix('CREATE VIEW v_compliance AS')}) body") == view
+    assert len(view) == 5
+    assert all(any(row[i] for row in view) for i in (6, 7, 8)), view  # errors, warnings and a dismissal counted
 
 
 def test_schema_doc_describes_every_table_and_view(env):

@@ -116,6 +116,24 @@ def test_migration_0004_keeps_every_cell_both_ways(database_url, seed):
         assert connection.execute(sa.text("SELECT COUNT(*) FROM v_reports_wide")).scalar() == 2
 
 
+def _compliance_definition(engine) -> str:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return connection.exec_driver_sql("SELECT sql FROM sqlite_schema WHERE name = 'v_compliance'").scalar()
+        return connection.exec_driver_sql("SELECT pg_get_viewdef('v_compliance')").scalar()
+
+
+def test_migration_0005_counts_findings_in_one_pass_on_postgresql_only(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    grouped = "GROUP BY findings.agency_id" in _compliance_definition(engine).replace("\n", " ")
+    assert grouped == (engine.dialect.name == "postgresql")
+    command.downgrade(alembic_config(engine), "0004")
+    assert "GROUP BY findings.agency_id" not in _compliance_definition(engine)
+    upgrade(engine)
+    assert ("sum(" in _compliance_definition(engine).lower()) == (engine.dialect.name == "postgresql")
+
+
 def test_the_same_bytes_for_another_year_share_one_stored_blob(factory, seed):
     first = ingest(factory, "weibin-office", seed, "weibin.txt", now=NOW)
     second = ingest(factory, "weibin-office", seed, "weibin.txt", now=NOW, year=2024)
