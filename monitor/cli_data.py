@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import registry
+from monitor.batch import Failed, Job, ingest_many, read_manifest
 from monitor.config import ConfigError, Settings, load_settings
 from monitor.db import alembic_config, make_engine, models, refresh_statistics, sessions, upgrade
 from monitor.errors import InputError
-from monitor.fetch import read_location
-from monitor.ingest import ingest as ingest_document
+from monitor.ingest import Ingested
 
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path),
                              help="Configuration file (default ./monitor.toml; embedded defaults without one).")
@@ -79,26 +79,59 @@ def init(config_path: Path | None) -> None:
     click.echo(f"数据库已就绪：{where}；登记机关 {count} 个（{settings.source}）")
 
 
+STATUS_WORDS = {"new": "已入库", "version": "已入库（新版本）", "unchanged": "内容未变，未新增版本"}
+COUNT_WORDS = {"opened": "新发现", "seen": "仍存在", "reopened": "再次出现", "resolved": "已解决"}
+
+
+def describe(agency_id: str, result: Ingested) -> str:
+    """One line for a stored document: agency, year, version, what happened, the findings counted."""
+    counts = "，".join(f"{COUNT_WORDS[k]} {v}" for k, v in result.counts.items() if v)
+    return (f"{agency_id} {result.year}年度 第{result.version}版：{STATUS_WORDS[result.status]}"
+            + (f"；问题：{counts}" if counts else ""))
+
+
 @click.command()
-@click.argument("location")
-@click.option("--agency", "agency_id", required=True, help="Registry id of the publishing agency.")
+@click.argument("location", required=False)
+@click.option("--agency", "agency_id", help="Registry id of the publishing agency.")
 @click.option("--year", type=int, help="Report year, when the document does not say it.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV file of many documents (columns agency, location, year) instead of LOCATION.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes for --manifest (default: CPUs).")
 @config_option
 @now_option
-def ingest(location: str, agency_id: str, year: int | None, config_path: Path | None, now_text: str | None) -> None:
-    """Store a report received by other means (a file or URL) as a version of the agency's report."""
+def ingest(location: str | None, agency_id: str | None, year: int | None, manifest: Path | None,
+           workers: int | None, config_path: Path | None, now_text: str | None) -> None:
+    """Store reports received by other means (files or URLs) as versions of agencies' reports.
+
+    One document: LOCATION --agency ID [--year Y]. Many: --manifest FILE.csv [--workers N], where a
+    relative location is a file beside the manifest; one agency's rows are stored in the given order."""
+    if (location is None) == (manifest is None):
+        fail("monitor ingest: 请给出一个文件或网址（LOCATION），或用 --manifest 给出清单，二者只能选一")
+    if manifest is None and not agency_id:
+        fail("monitor ingest: 请用 --agency 指定发布机关")
+    if manifest is not None and (agency_id or year):
+        fail("monitor ingest: --manifest 的机关和年度写在清单的 agency、year 列，不能再用 --agency、--year")
     now = parse_now(now_text)
-    factory = open_database(settings_from(config_path), now)
+    settings = settings_from(config_path)
     try:
-        data, content_type = read_location(location)
-        result = ingest_document(factory, agency_id, data, location, now=now, year=year, content_type=content_type)
+        jobs = read_manifest(manifest, now) if manifest else [Job(agency_id or "", location or "", now, year)]
     except InputError as exc:
-        fail(f"monitor ingest: {location}: {exc}")
+        fail(f"monitor ingest: {exc}")
+    factory = open_database(settings, now)
+    tally = {"new": 0, "version": 0, "unchanged": 0, "failed": 0}
+    for job, outcome in ingest_many(factory, jobs, workers):
+        if isinstance(outcome, Failed):
+            tally["failed"] += 1
+            click.echo(f"monitor ingest: {job.location}: {outcome.reason}", err=True)
+            continue
+        tally[outcome.status] += 1
+        click.echo(describe(job.agency_id, outcome))
     refresh_statistics(factory.kw["bind"])
-    words = {"new": "已入库", "version": "已入库（新版本）", "unchanged": "内容未变，未新增版本"}
-    counts = "，".join(f"{k} {v}" for k, v in result.counts.items() if v)
-    click.echo(f"{agency_id} {result.year}年度 第{result.version}版：{words[result.status]}"
-               + (f"；问题 {counts}" if counts else ""))
+    if manifest:
+        click.echo(f"共 {len(jobs)} 份：新入库 {tally['new']}，新版本 {tally['version']}，"
+                   f"内容未变 {tally['unchanged']}，失败 {tally['failed']}（{manifest}）")
+    if tally["failed"]:
+        sys.exit(2)
 
 
 @click.group()

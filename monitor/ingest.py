@@ -55,8 +55,6 @@ CELLS_OF = select(VALUES.c.table_key, VALUES.c.row_key, VALUES.c.field_key, VALU
 CELL_COLUMNS = "report_values (report_id, table_key, row_key, field_key, value)"
 
 
-
-
 @dataclass(frozen=True)
 class Ingested:
     status: str  # new | version | unchanged

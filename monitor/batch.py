@@ -1,0 +1,124 @@
+"""Ingesting many documents at once, in worker processes (back-fills, folders of reports received by mail).
+
+Each worker has its own database connection and runs the whole `ingest()` (read, parse, store, rules)
+for one agency's documents at a time, in the order given, so an agency's versions are numbered in that
+order. Parsing is CPU-bound and a PostgreSQL store mostly waits on round trips, so workers overlap
+both; SQLite takes one writer at a time and the others wait for its lock (the parsing still overlaps).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing import get_context
+from multiprocessing.util import Finalize
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.db import make_engine, sessions
+from monitor.errors import InputError
+from monitor.fetch import read_location
+from monitor.ingest import Ingested, ingest
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to store: its bytes, or None to read them from `location` (a path or URL)."""
+
+    agency_id: str
+    location: str
+    now: datetime
+    year: int | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A job that stored nothing, and why (one line)."""
+
+    reason: str
+
+
+Outcome = Ingested | Failed
+
+
+def ingest_many(factory: sessionmaker[Session], jobs: Iterable[Job],
+                workers: int | None = None) -> Iterator[tuple[Job, Outcome]]:
+    """Store every job (see the module docstring); yields each job with its outcome, in the order given.
+
+    `workers` defaults to the number of CPUs; with one worker everything runs in this process, on `factory`."""
+    groups: dict[str, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.agency_id, []).append(job)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
+    if workers == 1:
+        for group in groups.values():
+            yield from ((job, _one(factory, job)) for job in group)
+        return
+    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    # spawn: a worker must not inherit this process's open database connections
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start, initargs=(url,)) as pool:
+        for group, done in zip(groups.values(), pool.map(_run, groups.values()), strict=True):
+            yield from zip(group, done, strict=True)
+
+
+_factory: sessionmaker[Session] | None = None  # a worker's own sessions
+
+
+def _start(url: str) -> None:
+    global _factory
+    engine = make_engine(url)
+    Finalize(None, engine.dispose, exitpriority=10)  # close the connections cleanly when the worker exits
+    _factory = sessions(engine)
+
+
+def _run(group: list[Job]) -> list[Outcome]:
+    assert _factory is not None
+    return [_one(_factory, job) for job in group]
+
+
+def _one(factory: sessionmaker[Session], job: Job) -> Outcome:
+    try:
+        data, content_type = (job.data, None) if job.data is not None else read_location(job.location)
+        return ingest(factory, job.agency_id, data, job.location, now=job.now, year=job.year,
+                      content_type=content_type)
+    except InputError as exc:
+        return Failed(str(exc))
+    except Exception as exc:  # a database error stores nothing for this job; the others go on
+        return Failed(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+MANIFEST_COLUMNS = ("agency", "location")
+
+
+def read_manifest(path: Path, now: datetime) -> list[Job]:
+    """Jobs from a CSV file with the columns agency, location and (optional) year; a relative
+    location is a file beside the manifest. Raises InputError naming the line, field and reason."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: 不是 UTF-8 编码的 CSV") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"{path}: 缺少列 {', '.join(missing)}（应有 agency, location，可选 year）")
+    jobs = []
+    for line, row in enumerate(reader, start=2):
+        agency, location, year = (row.get("agency") or "").strip(), (row.get("location") or "").strip(), None
+        if not agency or not location:
+            raise InputError(f"{path}:{line}: {'agency' if not agency else 'location'} 为空")
+        if (row.get("year") or "").strip():
+            try:
+                year = int(row["year"])
+            except ValueError:
+                raise InputError(f"{path}:{line}: year 不是年份：{row['year']}") from None
+        if not location.startswith(("http://", "https://")) and not Path(location).is_absolute():
+            location = str(path.parent / location)
+        jobs.append(Job(agency, location, now, year))
+    return jobs

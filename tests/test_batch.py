@@ -1,0 +1,151 @@
+"""Many documents at once: `monitor.batch.ingest_many` with worker processes and `monitor ingest
+--manifest`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from monitor import registry
+from monitor.batch import Failed, Job, ingest_many, read_manifest
+from monitor.cli import main
+from monitor.config import Agency
+from monitor.db import make_engine, models, sessions, upgrade
+from monitor.errors import InputError
+
+NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+AGENCIES = [Agency(id=f"office-{i}", name=f"某区第{i}局", kind="department", region="河南省/新乡市/卫滨区")
+            for i in range(4)]
+
+
+@pytest.fixture
+def seed(corpus_dir) -> bytes:
+    return (corpus_dir / "weibin-office-2025.txt").read_bytes()
+
+
+@pytest.fixture
+def factory(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    maker = sessions(engine)
+    with maker.begin() as session:
+        registry.sync(session, AGENCIES, NOW)
+    yield maker
+    engine.dispose()
+
+
+def _variant(seed: bytes, n: int) -> bytes:
+    """The seed with its overview changed, so that each variant is another version."""
+    return seed.replace("主动公开".encode(), f"主动公开（第{n}稿）".encode(), 1)
+
+
+def _reports(factory) -> int:
+    with factory() as session:
+        return session.scalar(select(func.count()).select_from(models.Report))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_job_is_stored_in_order_and_a_bad_one_fails_alone(factory, seed, tmp_path, workers):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\n garbage")
+    jobs = []
+    for agency in AGENCIES:
+        for year in (2024, 2025):
+            jobs.append(Job(agency.id, f"{agency.id}-{year}.txt", NOW, year, _variant(seed, year)))
+    # Three versions of one agency-year: numbered in the order given, whatever the workers do.
+    jobs += [Job("office-1", f"office-1-2025-v{n}.txt", NOW + timedelta(days=n), 2025, _variant(seed, 10 + n))
+             for n in (1, 2)]
+    jobs.append(Job("office-2", str(bad), NOW))
+    jobs.append(Job("nobody", "nobody.txt", NOW, 2025, seed))
+
+    results = list(ingest_many(factory, jobs, workers=workers))
+
+    order = [a.id for a in AGENCIES] + ["nobody"]  # grouped by agency, in the order of first appearance
+    assert [job for job, _ in results] == [job for agency in order for job in jobs if job.agency_id == agency]
+    outcomes = {job.location: outcome for job, outcome in results}
+    assert isinstance(outcomes[str(bad)], Failed) and "PDF" in outcomes[str(bad)].reason
+    assert isinstance(outcomes["nobody.txt"], Failed) and "登记册中没有机关 nobody" in outcomes["nobody.txt"].reason
+    assert [outcomes[f"office-1-2025-v{n}.txt"].version for n in (1, 2)] == [2, 3]
+    assert _reports(factory) == 4 * 2 + 2
+    with factory() as session:
+        versions = dict(session.execute(select(models.Report.version, models.Report.url).where(
+            models.Report.agency_id == "office-1", models.Report.year == 2025)).all())
+    assert versions == {1: "office-1-2025.txt", 2: "office-1-2025-v1.txt", 3: "office-1-2025-v2.txt"}
+    with factory() as session:  # the cross-year rules saw the previous year whatever the order of the workers
+        reuse = session.scalars(select(models.Finding.agency_id).where(models.Finding.rule == "TEXT-REUSE",
+                                                                        models.Finding.year == 2025)).all()
+    assert set(reuse) == {a.id for a in AGENCIES}
+
+
+def test_manifest_reading(tmp_path):
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("\ufeffagency,location,year\na,reports/a.pdf,2024\nb,https://x.gov.cn/b.html,\n"
+                        f"c,{tmp_path / 'c.docx'},2025\n", encoding="utf-8")
+    jobs = read_manifest(manifest, NOW)
+    assert [(j.agency_id, j.location, j.year) for j in jobs] == [
+        ("a", str(tmp_path / "reports" / "a.pdf"), 2024), ("b", "https://x.gov.cn/b.html", None),
+        ("c", str(tmp_path / "c.docx"), 2025)]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("agency,file\na,x.pdf\n", "缺少列 location"),
+    ("agency,location,year\na,x.pdf,二〇二四\n", "jobs.csv:2: year 不是年份"),
+    ("agency,location\na,x.pdf\n,y.pdf\n", "jobs.csv:3: agency 为空"),
+])
+def test_manifest_errors_name_the_line_and_field(tmp_path, text, message):
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_manifest(manifest, NOW)
+
+
+def _config(tmp_path, url: str) -> str:
+    registry_toml = "".join(f'[[agency]]\nid = "{a.id}"\nname = "{a.name}"\nkind = "department"\n' for a in AGENCIES)
+    path = tmp_path / "monitor.toml"
+    path.write_text(f'[database]\nurl = "{url}"\n{registry_toml}', encoding="utf-8")
+    return str(path)
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_ingest_manifest_command(tmp_path, database_url, seed):
+    config = _config(tmp_path, database_url)
+    assert _run("init", "--config", config).exit_code == 0
+    folder = tmp_path / "received"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"r{i}.txt").write_bytes(_variant(seed, i))
+    manifest = folder / "manifest.csv"
+    manifest.write_text("agency,location,year\noffice-0,r0.txt,\noffice-1,r1.txt,2024\noffice-0,r2.txt,\n"
+                        "office-2,missing.txt,\n", encoding="utf-8")
+    result = _run("ingest", "--manifest", str(manifest), "--workers", "2", "--config", config,
+                  "--now", "2026-02-01T09:00:00+08:00")
+    assert result.exit_code == 2, result.output  # one row failed; the others are stored
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["office-0 2025年度 第1版：已入库；问题：新发现 1",
+                         "office-0 2025年度 第2版：已入库（新版本）；问题：新发现 1，仍存在 1",
+                         "office-1 2024年度 第1版：已入库；问题：新发现 1"]
+    assert lines[-1] == f"共 4 份：新入库 2，新版本 1，内容未变 0，失败 1（{manifest}）"
+    assert f"monitor ingest: {folder / 'missing.txt'}: 文件不存在" in result.stderr
+    again = _run("ingest", "--manifest", str(manifest), "--config", config)
+    assert again.stdout.splitlines()[-1] == f"共 4 份：新入库 0，新版本 0，内容未变 3，失败 1（{manifest}）"
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "二者只能选一"),
+    (["x.txt", "--manifest", "m.csv"], "二者只能选一"),
+    (["x.txt"], "--agency"),
+    (["--manifest", "m.csv", "--agency", "a"], "不能再用 --agency"),
+])
+def test_ingest_arguments_are_checked(tmp_path, args, message):
+    (tmp_path / "m.csv").write_text("agency,location\n", encoding="utf-8")
+    config = _config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        result = _run("ingest", *args, "--config", config)
+    assert result.exit_code == 2 and message in result.output
