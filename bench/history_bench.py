@@ -25,8 +25,9 @@ with ``SET jit = off``. Every plan is kept (``EXPLAIN QUERY PLAN`` / ``EXPLAIN (
 those of queries slower than 100 ms are printed. With ``--fill-to N`` the ingested histories are then
 copied by SQL to N agencies (the registry of an N-agency run), standing for more ingests:
 ``refresh_statistics`` runs again, and size and queries are measured again at that scale. With
-``--workers N`` (N > 1) each year's reports are stored by ``monitor.batch.ingest_many`` with N worker
-processes instead, each batch timed whole (no profile); its section of the file is ``history-workers``.
+``--workers N`` (N > 1) each year's reports are stored by ``monitor.batch`` with N worker
+processes instead (``monitor.batch.Workers``, kept across the batches), each batch timed whole (no
+profile); its section of the file is ``history-workers``.
 
 SQLite runs in a temporary directory; PostgreSQL in a fresh schema ``bench_history_<hex>`` of the
 database at ``--pg-url`` (default ``$MONITOR_TEST_POSTGRES`` or postgres@127.0.0.1:5432/test), dropped
@@ -71,7 +72,7 @@ from sqlalchemy import event  # noqa: E402
 
 from bench.check_throughput import machine_facts, write_section  # noqa: E402
 from monitor import registry  # noqa: E402
-from monitor.batch import Failed, Job, ingest_many  # noqa: E402
+from monitor.batch import Failed, Job, Workers  # noqa: E402
 from monitor.config import Agency  # noqa: E402
 from monitor.db import make_engine, refresh_statistics, sessions, upgrade  # noqa: E402
 from monitor.ingest import ingest  # noqa: E402
@@ -535,30 +536,32 @@ def ingest_all(engine: sa.Engine, factory: Any, scenario: Scenario, outcome: Out
 
 
 def ingest_batches(factory: Any, scenario: Scenario, outcome: Outcome, workers: int) -> None:
-    """With --workers N: each year's first versions, then its revisions, stored by one call of
-    `monitor.batch.ingest_many` with N worker processes (what `monitor ingest --manifest --workers N` runs).
-    The documents are rendered before the call (untimed); the call is timed whole, worker start-up included."""
+    """With --workers N: each year's first versions, then its revisions, stored as one batch by the same N
+    worker processes (`monitor.batch.Workers`, what `monitor ingest --manifest --workers N` runs). The
+    documents are rendered before each batch (untimed); each batch is timed whole, and the workers' start-up
+    is in the first."""
     clock = time.perf_counter
     began = clock()
-    for year in scenario.years:
-        for label, version, agencies in ((f"{year}: first versions", 1, range(len(scenario.agencies))),
-                                         (f"{year}: revisions", 2, scenario.revised(year))):
-            rendering = clock()
-            items = [scenario.render(i, year, version) for i in agencies]
-            outcome.render_seconds += clock() - rendering
-            if not items:
-                continue
-            jobs = [Job(item.agency_id, item.location, item.now, data=item.data) for item in items]
-            begin = clock()
-            for _, result in ingest_many(factory, jobs, workers):
-                expected = "new" if version == 1 else "version"
-                status = (f"failed: {result.reason}" if isinstance(result, Failed) else
-                          result.status if result.status == expected else f"unexpected {result.status}")
-                outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
-            one = Pass(label, reports=len(items), wall=clock() - begin)
-            outcome.passes.append(one)
-            print(f"[{outcome.database}] {label}: {one.count} reports, {one.rate():.1f}/s with {workers} workers, "
-                  f"{clock() - began:.0f} s elapsed", file=sys.stderr)
+    with Workers(factory, workers) as pool:
+        for year in scenario.years:
+            for label, version, agencies in ((f"{year}: first versions", 1, range(len(scenario.agencies))),
+                                             (f"{year}: revisions", 2, scenario.revised(year))):
+                rendering = clock()
+                items = [scenario.render(i, year, version) for i in agencies]
+                outcome.render_seconds += clock() - rendering
+                if not items:
+                    continue
+                jobs = [Job(item.agency_id, item.location, item.now, data=item.data) for item in items]
+                begin = clock()
+                for _, result in pool.ingest(jobs):
+                    expected = "new" if version == 1 else "version"
+                    status = (f"failed: {result.reason}" if isinstance(result, Failed) else
+                              result.status if result.status == expected else f"unexpected {result.status}")
+                    outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+                one = Pass(label, reports=len(items), wall=clock() - begin)
+                outcome.passes.append(one)
+                print(f"[{outcome.database}] {label}: {one.count} reports, {one.rate():.1f}/s with {workers} "
+                      f"workers, {clock() - began:.0f} s elapsed", file=sys.stderr)
 
 
 def measure(engine: sa.Engine, kind: str, where: str, snapshot: Snapshot, scenario: Scenario,
@@ -875,13 +878,13 @@ PROPOSALS["region_city"] = PROPOSALS["region"]
 def ingest_note(ran: list[Outcome], workers: int) -> str:
     """Where the ingest time goes now and what remains, with this run's CPU shares and statement counts."""
     if workers > 1:
-        return (f"**Ingest with {workers} worker processes.** `monitor.batch.ingest_many` (what `monitor ingest "
+        return (f"**Ingest with {workers} worker processes.** `monitor.batch.Workers` (what `monitor ingest "
                 f"--manifest FILE.csv --workers {workers}` runs) gives each worker its own database connection and "
                 "the whole `ingest()` of one agency's documents at a time. Parsing is CPU-bound and a PostgreSQL "
                 "store mostly waits on round trips, so the workers overlap both; SQLite takes one writer at a time "
                 "(the others wait for its lock), so there only the parsing overlaps. Each year's batch is timed "
-                "whole, worker start-up included; per-report times and the profile are those of the one-process "
-                "run (section above).")
+                "whole by the same workers (their start-up is in the first batch); per-report times and the "
+                "profile are those of the one-process run (section above).")
     text = (
         "**Where the ingest time goes now.** `_store` runs prebuilt Core statements on the session's connection; "
         "only the findings go through the ORM (`findings.sync`). The target, "
@@ -1036,7 +1039,7 @@ def render(args: argparse.Namespace, scenario: Scenario, outcomes: list[Outcome]
                       f"{merged.percentile(0.5) * 1000:.1f} ms, p95 {merged.percentile(0.95) * 1000:.1f} ms, p99 "
                       f"{merged.percentile(0.99) * 1000:.1f} ms, max {max(merged.seconds) * 1000:.0f} ms")
         else:
-            detail = f" with {args.workers} worker processes (`monitor.batch.ingest_many`), each batch timed whole"
+            detail = f" with {args.workers} worker processes (`monitor.batch.Workers`), each batch timed whole"
         lines.append(f"**{NAMES[o.database]}**: {merged.count:,} timed reports in {merged.total:.0f} s = "
                      f"**{_fmt_rate(merged.rate())} reports/s** wall-clock{detail}. Outcomes: "
                      + ", ".join(f"{k} {v:,}" for k, v in sorted(o.statuses.items())) + ".")

@@ -13,6 +13,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
@@ -46,26 +47,57 @@ class Failed:
 
 
 Outcome = Ingested | Failed
+WORKER_DIED = "工作进程意外退出，是否已入库不明（可重新运行：已入库的内容不会重复入库）"
+
+
+class Workers:
+    """Worker processes that store jobs, kept for as many batches as the caller has (a context manager).
+
+    With one worker everything runs in this process, on the caller's `factory`."""
+
+    def __init__(self, factory: sessionmaker[Session], workers: int | None = None) -> None:
+        self.factory = factory
+        self.count = max(1, workers or os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        if self.count > 1:
+            url = factory.kw["bind"].url.render_as_string(hide_password=False)
+            # spawn: a worker must not inherit this process's open database connections
+            self.pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"), initializer=_start,
+                                            initargs=(url,))
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def ingest(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Outcome]]:
+        """Store every job (see the module docstring); yields each job with its outcome, grouped by
+        agency in the order of their first job."""
+        groups: dict[str, list[Job]] = {}
+        for job in jobs:
+            groups.setdefault(job.agency_id, []).append(job)
+        if self.pool is None:
+            for group in groups.values():
+                yield from ((job, _one(self.factory, job)) for job in group)
+            return
+        pending = list(groups.values())
+        try:
+            for done in self.pool.map(_run, pending):
+                yield from zip(pending.pop(0), done, strict=True)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): the jobs not yet reported
+            for group in pending:
+                yield from ((job, Failed(WORKER_DIED)) for job in group)
 
 
 def ingest_many(factory: sessionmaker[Session], jobs: Iterable[Job],
                 workers: int | None = None) -> Iterator[tuple[Job, Outcome]]:
-    """Store every job (see the module docstring); yields each job with its outcome, in the order given.
-
-    `workers` defaults to the number of CPUs; with one worker everything runs in this process, on `factory`."""
-    groups: dict[str, list[Job]] = {}
-    for job in jobs:
-        groups.setdefault(job.agency_id, []).append(job)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
-    if workers == 1:
-        for group in groups.values():
-            yield from ((job, _one(factory, job)) for job in group)
-        return
-    url = factory.kw["bind"].url.render_as_string(hide_password=False)
-    # spawn: a worker must not inherit this process's open database connections
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start, initargs=(url,)) as pool:
-        for group, done in zip(groups.values(), pool.map(_run, groups.values()), strict=True):
-            yield from zip(group, done, strict=True)
+    """Store every job with `workers` processes (default: the CPUs; never more than the agencies)."""
+    jobs = list(jobs)
+    agencies = len({job.agency_id for job in jobs})
+    with Workers(factory, min(workers or os.cpu_count() or 1, max(1, agencies))) as pool:
+        yield from pool.ingest(jobs)
 
 
 _factory: sessionmaker[Session] | None = None  # a worker's own sessions

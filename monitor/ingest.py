@@ -159,7 +159,7 @@ def load(session: Session, agency_id: str, year: int, version: int | None = None
     sections = db.execute(SECTIONS_OF, {"report": row.id})
     report = Report(source=Source(row.url, row.sha256, ""), title=row.title, agency=agency_id, year=year,
                     template=row.template, sections={key: text for key, text in sections})
-    for table, row_key, field, number in db.execute(CELLS_OF, {"report": row.id}):
+    for table, row_key, field, number in db.execute(CELLS_OF, {"report": row.id}).all():
         if number is not None and float(number).is_integer() and row_key != "fees":
             number = int(number)
         report.tables[table][row_key][field] = number

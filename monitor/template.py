@@ -6,6 +6,7 @@ Every other module takes its key lists from here; SPEC §2 is the source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("overview", "一、总体情况"),
@@ -33,7 +34,7 @@ class Row:
     label: str
     fields: tuple[tuple[str, str], ...]
 
-    @property
+    @cached_property
     def field_keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.fields)
 
@@ -130,14 +131,15 @@ TABLE_ROWS: dict[str, tuple[Row, ...]] = {
 }
 
 
-def all_cells() -> list[tuple[str, str, str]]:
+@cache
+def all_cells() -> tuple[tuple[str, str, str], ...]:
     """Every template cell as (table, row, field), in template order."""
-    return [
+    return tuple(
         (table, row.key, field)
         for table, rows in TABLE_ROWS.items()
         for row in rows
         for field in row.field_keys
-    ]
+    )
 
 
 def cell_label(table: str, row: str, field: str) -> str:

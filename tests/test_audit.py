@@ -383,7 +383,7 @@ def _check_export_rows(env, rows: list[tuple]) -> None:
     assert seen == set(stored)
     # Within a version the cells follow the template.
     first = [(r[6], r[7], r[8]) for r in rows[:len(all_cells())]]
-    assert first == all_cells()
+    assert first == list(all_cells())
 
 
 def test_export_csv_round_trips_every_value(env):

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from monitor import registry
-from monitor.batch import Failed, Job, ingest_many, read_manifest
+from monitor.batch import WORKER_DIED, Failed, Job, ingest_many, read_manifest
 from monitor.cli import main
 from monitor.config import Agency
 from monitor.db import make_engine, models, sessions, upgrade
@@ -149,3 +153,31 @@ def test_ingest_arguments_are_checked(tmp_path, args, message):
         patch.chdir(tmp_path)
         result = _run("ingest", *args, "--config", config)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_worker_that_dies_fails_the_jobs_not_yet_reported(factory, seed):
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(20)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/report.html"
+    jobs = [Job("office-0", url, NOW), Job("office-1", "office-1.txt", NOW, 2025, seed)]
+
+    def kill_workers():
+        for child in multiprocessing.active_children():
+            child.kill()
+
+    timer = threading.Timer(4.0, kill_workers)
+    timer.start()
+    try:
+        results = list(ingest_many(factory, jobs, workers=2))
+    finally:
+        timer.cancel()
+        server.shutdown()
+    assert [job for job, _ in results] == jobs
+    assert results[0][1] == Failed(WORKER_DIED)

@@ -111,7 +111,7 @@ def test_migration_0004_keeps_every_cell_both_ways(database_url, seed):
     command.downgrade(alembic_config(engine), "0003")
     assert "ix_report_values_cell" in {i["name"] for i in sa.inspect(engine).get_indexes("report_values")}
     upgrade(engine)
-    assert len(_cells(engine)) == len(before) + len(list(all_cells()))
+    assert len(_cells(engine)) == len(before) + len(all_cells())
     with engine.connect() as connection:  # the wide view was rebuilt over the rebuilt table
         assert connection.execute(sa.text("SELECT COUNT(*) FROM v_reports_wide")).scalar() == 2
 
@@ -292,7 +292,7 @@ def test_statistics_are_refreshed_where_writes_made_them_stale(factory, seed):
         assert {"reports", "report_values", "findings"} <= set(refresh_statistics(engine))
         with engine.connect() as connection:
             stat = connection.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'report_values'").scalar()
-        assert stat.split()[0] == str(len(list(all_cells())))  # the rows of the one stored version
+        assert stat.split()[0] == str(len(all_cells()))  # the rows of the one stored version
         return
     # The server counts the changes asynchronously (within about a second of the commit).
     deadline = time.monotonic() + 10
