@@ -11,6 +11,7 @@ import click
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import registry
@@ -79,6 +80,15 @@ def init(config_path: Path | None) -> None:
     click.echo(f"数据库已就绪：{where}；登记机关 {count} 个（{settings.source}）")
 
 
+def refresh(factory: sessionmaker[Session]) -> None:
+    """Refresh the planner's statistics after writes; a failure (e.g. no right to ANALYZE) only warns."""
+    try:
+        refresh_statistics(factory.kw["bind"])
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        click.echo(f"警告：未能更新查询统计信息（{type(reason).__name__}），数据已保存，只是查询可能变慢", err=True)
+
+
 STATUS_WORDS = {"new": "已入库", "version": "已入库（新版本）", "unchanged": "内容未变，未新增版本"}
 COUNT_WORDS = {"opened": "新发现", "seen": "仍存在", "reopened": "再次出现", "resolved": "已解决"}
 
@@ -126,7 +136,7 @@ def ingest(location: str | None, agency_id: str | None, year: int | None, manife
             continue
         tally[outcome.status] += 1
         click.echo(describe(job.agency_id, outcome))
-    refresh_statistics(factory.kw["bind"])
+    refresh(factory)
     if manifest:
         click.echo(f"共 {len(jobs)} 份：新入库 {tally['new']}，新版本 {tally['version']}，"
                    f"内容未变 {tally['unchanged']}，失败 {tally['failed']}（{manifest}）")
@@ -153,7 +163,7 @@ def import_agencies(path: Path, config_path: Path | None) -> None:
         except (ConfigError, UnicodeDecodeError) as exc:
             fail(str(exc) if isinstance(exc, ConfigError) else f"{path}: 不是 UTF-8 编码的 CSV")
         count = registry.sync(session, rows, now)
-    refresh_statistics(factory.kw["bind"])
+    refresh(factory)
     click.echo(f"已导入 {count} 个机关（{path}）")
 
 

@@ -23,6 +23,9 @@ import uuid  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
+from monitor import registry  # noqa: E402
+from monitor.db import make_engine, sessions, upgrade  # noqa: E402
+
 POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -58,3 +61,22 @@ def database_url(request, tmp_path):
     with admin.begin() as connection:
         connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def registered(database_url):
+    """`registered(agencies, now)`: sessions of the database, migrated, with those agencies registered."""
+    engines = []
+
+    def make(agencies, now):
+        engine = make_engine(database_url)
+        engines.append(engine)
+        upgrade(engine)
+        maker = sessions(engine)
+        with maker.begin() as session:
+            registry.sync(session, agencies, now)
+        return maker
+
+    yield make
+    for engine in engines:
+        engine.dispose()

@@ -13,11 +13,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from monitor import registry
 from monitor.batch import WORKER_DIED, Failed, Job, ingest_many, read_manifest
 from monitor.cli import main
 from monitor.config import Agency
-from monitor.db import make_engine, models, sessions, upgrade
+from monitor.db import models
 from monitor.errors import InputError
 
 NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
@@ -31,14 +30,8 @@ def seed(corpus_dir) -> bytes:
 
 
 @pytest.fixture
-def factory(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    maker = sessions(engine)
-    with maker.begin() as session:
-        registry.sync(session, AGENCIES, NOW)
-    yield maker
-    engine.dispose()
+def factory(registered):
+    return registered(AGENCIES, NOW)
 
 
 def _variant(seed: bytes, n: int) -> bytes:

@@ -26,14 +26,8 @@ OFFICE = Agency(id="weibin-office", name="卫滨区人民政府办公室", kind=
 
 
 @pytest.fixture
-def factory(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    maker = sessions(engine)
-    with maker.begin() as session:
-        registry.sync(session, [OFFICE], NOW)
-    yield maker
-    engine.dispose()
+def factory(registered):
+    return registered([OFFICE], NOW)
 
 
 @pytest.fixture

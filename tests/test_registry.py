@@ -7,7 +7,9 @@ import io
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import OperationalError
 
+from monitor import cli_data
 from monitor.cli import main
 from monitor.config import ConfigError, load_settings
 
@@ -128,3 +130,18 @@ def test_ingest_command(tmp_path, database_url, corpus_dir):
     assert again.exit_code == 0 and "内容未变" in again.output
     unknown = _run("ingest", path, "--agency", "nobody", "--config", config)
     assert unknown.exit_code == 2 and "登记册中没有机关 nobody" in unknown.output
+
+
+def test_a_failed_statistics_refresh_only_warns(tmp_path, database_url, corpus_dir, monkeypatch):
+    config = _config(tmp_path, database_url,
+                     '[[agency]]\nid = "weibin-office"\nname = "卫滨区人民政府办公室"\nkind = "department"\n')
+    _run("init", "--config", config)
+
+    def refused(engine):
+        raise OperationalError("ANALYZE", {}, PermissionError("must be owner of table reports"))
+
+    monkeypatch.setattr(cli_data, "refresh_statistics", refused)
+    result = _run("ingest", str(corpus_dir / "weibin-office-2025.txt"), "--agency", "weibin-office",
+                  "--config", config)
+    assert result.exit_code == 0 and "第1版：已入库" in result.stdout
+    assert "未能更新查询统计信息（PermissionError）" in result.stderr
