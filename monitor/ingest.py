@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,10 +33,13 @@ AGENCIES, BLOBS, DOCUMENTS, REPORTS = (models.Agency.__table__, models.Blob.__ta
                                        models.Report.__table__)
 DATES, SECTIONS, VALUES = models.ReportDate.__table__, models.ReportSection.__table__, models.ReportValue.__table__
 _AGENCY, _YEAR = REPORTS.c.agency_id == bindparam("agency"), REPORTS.c.year == bindparam("year")
-# The agency (none: not registered) with its stored versions of the year (none: a null row).
-AGENCY_VERSIONS = select(AGENCIES.c.kind, AGENCIES.c.level, AGENCIES.c.deadline, REPORTS.c.id, REPORTS.c.version,
-                         REPORTS.c.sha256).select_from(
-    AGENCIES.outerjoin(REPORTS, (REPORTS.c.agency_id == AGENCIES.c.id) & _YEAR)).where(
+# The agency (none: not registered) with its stored versions of the year and of the years either side
+# (none: one row of nulls), so that one round trip tells what to compare with.
+AGENCY_VERSIONS = select(AGENCIES.c.kind, AGENCIES.c.level, AGENCIES.c.deadline, REPORTS.c.id, REPORTS.c.year,
+                         REPORTS.c.version, REPORTS.c.sha256, REPORTS.c.url, REPORTS.c.title,
+                         REPORTS.c.template).select_from(
+    AGENCIES.outerjoin(REPORTS, (REPORTS.c.agency_id == AGENCIES.c.id)
+                       & REPORTS.c.year.in_(bindparam("years", expanding=True)))).where(
     AGENCIES.c.id == bindparam("agency"))
 NEW_BLOB = {  # another process may store the same bytes at once
     "postgresql": postgresql.insert(BLOBS).on_conflict_do_nothing(),
@@ -44,9 +47,8 @@ NEW_BLOB = {  # another process may store the same bytes at once
 }
 NEW_DOCUMENT = insert(DOCUMENTS).returning(DOCUMENTS.c.id)
 NEW_REPORT = insert(REPORTS).returning(REPORTS.c.id)
-LAST_ID = select(func.max(REPORTS.c.id)).where(_AGENCY, _YEAR)
-_STORED = select(REPORTS.c.id, REPORTS.c.url, REPORTS.c.sha256, REPORTS.c.title, REPORTS.c.template).where(
-    _AGENCY, _YEAR)
+_STORED = select(REPORTS.c.id, REPORTS.c.year, REPORTS.c.url, REPORTS.c.sha256, REPORTS.c.title,
+                 REPORTS.c.template).where(_AGENCY, _YEAR)
 LATEST = _STORED.order_by(REPORTS.c.version.desc()).limit(1)
 VERSION = _STORED.where(REPORTS.c.version == bindparam("version"))
 SECTIONS_OF = select(SECTIONS.c.key, SECTIONS.c.text).where(SECTIONS.c.report_id == bindparam("report"))
@@ -88,14 +90,17 @@ def _store(session: Session, agency_id: str, report: Report, data: bytes, now: d
     db = session.connection()
     year = report.year
     assert year is not None
-    stored = db.execute(AGENCY_VERSIONS, {"agency": agency_id, "year": year}).all()
-    if not stored:
+    rows = db.execute(AGENCY_VERSIONS, {"agency": agency_id, "years": [year - 1, year, year + 1]}).all()
+    if not rows:
         raise InputError(f"登记册中没有机关 {agency_id}（先在 monitor.toml 中登记或用 monitor agencies import 导入）")
-    agency, sha = stored[0], report.source.sha256
+    agency, sha = rows[0], report.source.sha256
+    stored = [row for row in rows if row.year == year]
     same = next((row for row in stored if row.sha256 == sha), None)
     if same is not None:
         return Ingested("unchanged", agency_id, year, same.version, same.id, {})
-    latest = max((row.version or 0 for row in stored), default=0)
+    latest = max((row.version for row in stored), default=0)
+    previous, following = (max((row for row in rows if row.year == y), key=lambda row: row.version, default=None)
+                           for y in (year - 1, year + 1))
     db.execute(NEW_BLOB[db.dialect.name], {"sha256": sha, "size": len(data), "data": zlib.compress(data, 6)})
     document_id = db.scalar(NEW_DOCUMENT, {
         "url": report.source.location, "fetched_at": now, "http_status": fetched.get("http_status"),
@@ -118,18 +123,18 @@ def _store(session: Session, agency_id: str, report: Report, data: bytes, now: d
         db.execute(insert(SECTIONS), [{"report_id": report_id, "key": k, "text": t}
                                       for k, t in report.sections.items()])
     _insert_cells(db, [(report_id, t, r, f, report.value(t, r, f)) for t, r, f in all_cells()])
+    last_version = max(stored, key=lambda row: row.version, default=None)
     context = Context(kind=agency.kind, level=agency.level,
-                      previous_year=load(session, agency_id, year - 1),
-                      previous_version=load(session, agency_id, year, version=latest) if latest else None)
+                      previous_year=_report(db, previous, agency_id) if previous else None,
+                      previous_version=_report(db, last_version, agency_id) if last_version else None)
     counts = findings.sync(session, agency_id, year, report_id, evaluate(report, context, INGEST_SCOPES),
                            _rules(INGEST_SCOPES), now)
-    following = load(session, agency_id, year + 1)
     if following is not None:  # next year's cross-year rules depend on this year's figures
         later_context = Context(kind=agency.kind, level=agency.level, previous_year=report)
         cross_year = [rule for rule in _rules(("history",)) if REGISTRY[rule].resolvable]
-        findings.sync(session, agency_id, year + 1, db.scalar(LAST_ID, {"agency": agency_id, "year": year + 1}),
-                      [f for f in evaluate(following, later_context, ("history",)) if f.rule in cross_year],
-                      cross_year, now)
+        findings.sync(session, agency_id, year + 1, following.id,
+                      [f for f in evaluate(_report(db, following, agency_id), later_context, ("history",))
+                       if f.rule in cross_year], cross_year, now)
     return Ingested("version" if latest else "new", agency_id, year, latest + 1, report_id, counts)
 
 
@@ -154,10 +159,14 @@ def load(session: Session, agency_id: str, year: int, version: int | None = None
     db = session.connection()
     params = {"agency": agency_id, "year": year}
     row = db.execute(VERSION, {**params, "version": version}).first() if version else db.execute(LATEST, params).first()
-    if row is None:
-        return None
+    return None if row is None else _report(db, row, agency_id)
+
+
+def _report(db: Connection, row: Row, agency_id: str) -> Report:
+    """The Report of a stored version's row (id, year, url, sha256, title, template): cells and sections
+    are read as plain rows, no ORM objects."""
     sections = db.execute(SECTIONS_OF, {"report": row.id})
-    report = Report(source=Source(row.url, row.sha256, ""), title=row.title, agency=agency_id, year=year,
+    report = Report(source=Source(row.url, row.sha256, ""), title=row.title, agency=agency_id, year=row.year,
                     template=row.template, sections={key: text for key, text in sections})
     for table, row_key, field, number in db.execute(CELLS_OF, {"report": row.id}).all():
         if number is not None and float(number).is_integer() and row_key != "fees":
