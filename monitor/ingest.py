@@ -98,9 +98,10 @@ def _store(session: Session, agency_id: str, report: Report, data: bytes, now: d
     same = next((row for row in stored if row.sha256 == sha), None)
     if same is not None:
         return Ingested("unchanged", agency_id, year, same.version, same.id, {})
-    latest = max((row.version for row in stored), default=0)
-    previous, following = (max((row for row in rows if row.year == y), key=lambda row: row.version, default=None)
-                           for y in (year - 1, year + 1))
+    previous, last_version, following = (
+        max((row for row in rows if row.year == y), key=lambda row: row.version, default=None)
+        for y in (year - 1, year, year + 1))
+    latest = last_version.version if last_version else 0
     db.execute(NEW_BLOB[db.dialect.name], {"sha256": sha, "size": len(data), "data": zlib.compress(data, 6)})
     document_id = db.scalar(NEW_DOCUMENT, {
         "url": report.source.location, "fetched_at": now, "http_status": fetched.get("http_status"),
@@ -123,7 +124,6 @@ def _store(session: Session, agency_id: str, report: Report, data: bytes, now: d
         db.execute(insert(SECTIONS), [{"report_id": report_id, "key": k, "text": t}
                                       for k, t in report.sections.items()])
     _insert_cells(db, [(report_id, t, r, f, report.value(t, r, f)) for t, r, f in all_cells()])
-    last_version = max(stored, key=lambda row: row.version, default=None)
     context = Context(kind=agency.kind, level=agency.level,
                       previous_year=_report(db, previous, agency_id) if previous else None,
                       previous_version=_report(db, last_version, agency_id) if last_version else None)
