@@ -50,9 +50,9 @@ import lxml  # noqa: E402
 import lxml.html  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
 
-from monitor.check import check_document  # noqa: E402
 from monitor.errors import InputError  # noqa: E402
 from monitor.parsing.sniff import sniff  # noqa: E402
+from monitor.pipeline import check_document  # noqa: E402
 
 DOC_INTRO = (
     "# Performance\n\n"

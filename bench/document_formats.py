@@ -68,10 +68,10 @@ from bench.check_throughput import (  # noqa: E402
     machine_facts,
     read_check,
 )
-from monitor.check import check_document  # noqa: E402
 from monitor.errors import InputError  # noqa: E402
 from monitor.parsing.convert import soffice, to_docx  # noqa: E402
 from monitor.parsing.sniff import sniff  # noqa: E402
+from monitor.pipeline import check_document  # noqa: E402
 
 SYNTH_DOCUMENTS_PATH = ROOT / "tests" / "synth_documents.py"
 TARGET_S_PER_8_PAGE_PDF = 0.5  # seconds per typical 8-page PDF report, one core

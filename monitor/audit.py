@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.db.models import Agency, Finding, FindingEvent, Report, ReportDate, ReportValue
-from monitor.parsing.meta import BEIJING
+from monitor.report import BEIJING
 from monitor.template import all_cells, cell_label
 
 # The keys SPEC §6 requires, first in every element, in this order.

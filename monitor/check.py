@@ -1,14 +1,13 @@
-"""`monitor check`: one document, parsed and judged by every document rule, no database."""
+"""The result of `monitor check`: one report and its findings, and its SPEC §4 JSON shape."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.parsing import parse
 from monitor.report import Report
 from monitor.template import SECTION_KEYS
-from rules import Context, Finding, Severity, evaluate
+from rules import Finding, Severity
 
 SCHEMA = "annual-report/1"
 
@@ -44,21 +43,3 @@ class CheckResult:
             "tables": report.tables,
             "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def check_document(
-    data: bytes,
-    location: str,
-    *,
-    kind: str | None = None,
-    agency: str | None = None,
-    year: int | None = None,
-    content_type: str | None = None,
-) -> CheckResult:
-    """Parse one document and run the document rules. Raises monitor.errors.InputError."""
-    report = parse(data, location, content_type)
-    if agency:
-        report.agency = agency
-    if year:
-        report.year = year
-    return CheckResult(report, evaluate(report, Context(kind=kind)))

@@ -8,9 +8,9 @@ import sys
 import click
 
 from monitor import cli_audit, cli_data
-from monitor.check import CheckResult, check_document
+from monitor.check import CheckResult
 from monitor.errors import InputError
-from monitor.fetch import read_location
+from monitor.pipeline import check as check_location
 from monitor.template import SECTION_TITLES
 from rules import Severity
 
@@ -41,8 +41,7 @@ def check(location: str, as_json: bool, kind: str | None, agency: str | None, ye
     Exit status: 0 no error finding, 1 error findings, 2 unreadable input or not a report.
     """
     try:
-        data, content_type = read_location(location)
-        result = check_document(data, location, kind=kind, agency=agency, year=year, content_type=content_type)
+        result = check_location(location, kind=kind, agency=agency, year=year)
     except InputError as exc:
         click.echo(f"monitor check: {location}: {exc}", err=True)
         sys.exit(2)

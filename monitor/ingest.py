@@ -20,8 +20,7 @@ from monitor import deadlines, findings
 from monitor.db import models
 from monitor.errors import InputError
 from monitor.parsing import parse
-from monitor.parsing.meta import BEIJING
-from monitor.report import Report, Source
+from monitor.report import BEIJING, Report, Source
 from monitor.template import all_cells
 from rules import REGISTRY, Context, evaluate
 

@@ -1,13 +1,18 @@
-"""The parsed report: one typed value that every later stage (rules, storage, JSON) reads."""
+"""The parsed report: one typed value that every later stage (rules, storage, JSON) reads, and the
+small readings of it that parsing and rules share (numbers, title year, Beijing time)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from monitor.template import SECTION_KEYS, empty_tables
 
 Value = int | float | None
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 Tables = dict[str, dict[str, dict[str, Value]]]
 
 
@@ -75,3 +80,58 @@ class Report:
     def published_date(self) -> DateClaim | None:
         """The earliest claimed publication day; on that day, a claim with a time of day wins."""
         return min(self.published, key=lambda c: (c.value.date(), not c.has_time, c.value), default=None)
+
+
+# --- readings shared by the parsers and the rules -------------------------------------------------
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def to_number(text: str) -> int | float:
+    """'1,234' -> 1234; '18651.06' -> 18651.06; '5.00' -> 5 (integral values stay integers)."""
+    value = float(text.replace(",", ""))
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+_TITLE = re.compile(
+    r"(?P<agency>[^\s，。:：《》“”_|]{0,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年度?\s*"
+    r"(?:的)?(?:政府信息公开|政务公开|信息公开).{0,8}?(?:年度报告|年报)"
+)
+# 「2024年度某某局政府信息公开工作年度报告」: the year first, the agency after it.
+_TITLE_YEAR_FIRST = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年度?\s*(?P<agency>[^\s，。:：《》“”_|]{2,60}?)\s*"
+    r"(?:政府信息公开|政务公开).{0,8}?(?:年度报告|年报)"
+)
+_PERIOD = re.compile(r"统计期限?[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_LEADING_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?:度)?[，,]")
+_TITLE_PREFIXES = re.compile(r"^(关于|关于印发|印发)")
+
+
+def title_parts(title: str | None) -> tuple[str | None, int | None]:
+    """(agency, year) from a report title such as 「平潭综合实验区2024年度政府信息公开工作年度报告」."""
+    if not title:
+        return None, None
+    for part in re.split(r"[_|｜]|\s-\s", nfkc(title)):
+        match = _TITLE.search(part)
+        year_first = _TITLE_YEAR_FIRST.search(part)
+        if match:
+            agency = _TITLE_PREFIXES.sub("", match.group("agency")).strip(" 《“\"") or None
+            if agency is None and year_first:
+                agency = year_first.group("agency")
+            return agency, int(match.group("year"))
+        if year_first:
+            return year_first.group("agency"), int(year_first.group("year"))
+    return None, None
+
+
+def period_year(text: str) -> int | None:
+    """The year of the statistics period (「统计期限为2024年1月1日至…」)."""
+    match = _PERIOD.search(text)
+    return int(match.group(1)) if match else None
+
+
+def leading_year(text: str) -> int | None:
+    """The year a section opens with (「2024年，平潭综合实验区坚持…」)."""
+    match = _LEADING_YEAR.match(nfkc(text))
+    return int(match.group(1)) if match else None

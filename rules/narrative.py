@@ -6,8 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from monitor.parsing.cells import to_number
-from monitor.report import Report
+from monitor.report import Report, to_number
 from rules.engine import Context, Problem, Severity, rule
 from rules.sentences import SENTENCE
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from monitor.parsing.meta import leading_year, period_year, title_parts
-from monitor.report import UNREAD_TABLE, CellIssue, Report
+from monitor.report import UNREAD_TABLE, CellIssue, Report, leading_year, period_year, title_parts
 from monitor.template import SECTION_KEYS, SECTION_TITLES, TABLE_NAMES, TABLE_ROWS, cell_label
 from rules.engine import Context, Problem, Severity, rule
 

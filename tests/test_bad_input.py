@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.check import check_document
 from monitor.errors import InputError
 from monitor.parsing import MAX_DOCUMENT_BYTES
+from monitor.pipeline import check_document
 
 
 def test_truncated_html_gives_findings(corpus_dir):

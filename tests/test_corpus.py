@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from monitor.check import check_document
+from monitor.pipeline import check_document
 
 CASES = ["weibin-office-2025.txt", "pingtan-2024.html"]
 

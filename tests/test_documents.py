@@ -42,8 +42,8 @@ import synth_documents as sd
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
-from monitor.check import check_document
 from monitor.errors import InputError
+from monitor.pipeline import check_document
 from monitor.template import SECTION_KEYS
 
 DOCX_SEEDS = range(32)

@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from monitor.check import check_document
 from monitor.parsing.convert import soffice
+from monitor.pipeline import check_document
 
 
 def _convert(source, target: str, outdir, profile) -> object:

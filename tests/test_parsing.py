@@ -6,11 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from monitor.check import check_document
 from monitor.parsing.cells import label_key, read_cell
 from monitor.parsing.decode import decode
-from monitor.parsing.meta import BEIJING, date_claims, title_parts
+from monitor.parsing.meta import date_claims
 from monitor.parsing.sniff import sniff
+from monitor.pipeline import check_document
+from monitor.report import BEIJING, title_parts
 
 
 @pytest.mark.parametrize("raw,kind,value", [

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.check import check_document
 from monitor.errors import InputError
+from monitor.pipeline import check_document
 
 QUIRKS = Path(__file__).parent / "fixtures" / "quirks"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in QUIRKS.glob("*.expected.json"))

@@ -19,7 +19,7 @@ import re
 import pytest
 import synth
 
-from monitor.check import check_document
+from monitor.pipeline import check_document
 from monitor.template import APPLICANT_KEYS, APPLICANT_PARTS, SECTION_KEYS, TABLE_ROWS
 
 SEEDS = range(40)

@@ -11,14 +11,14 @@ from monitor.parsing.convert import to_docx
 from monitor.parsing.decode import decode
 from monitor.parsing.document import Document
 from monitor.parsing.html import parse_html
-from monitor.parsing.meta import date_claims, period_year, title_parts
+from monitor.parsing.meta import date_claims
 from monitor.parsing.pdf import parse_pdf
 from monitor.parsing.sections import split_sections
 from monitor.parsing.sniff import sniff
 from monitor.parsing.tables import read_tables
 from monitor.parsing.text import parse_text
 from monitor.parsing.word import DOCX_MEDIA_TYPE, parse_docx
-from monitor.report import UNREAD_TABLE, CellIssue, Report, Source
+from monitor.report import UNREAD_TABLE, CellIssue, Report, Source, period_year, title_parts
 from monitor.template import TABLE_KEYS, TABLE_ROWS
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024

@@ -8,17 +8,14 @@ anywhere (「商业 企业」, 「本年度办 理结果」).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from monitor.report import nfkc, to_number
+
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _QUOTES = str.maketrans({"“": "", "”": "", '"': "", "「": "", "」": "", "‘": "", "’": "", "'": ""})
-
-
-def nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
 
 
 def collapse(text: str) -> str:
@@ -61,12 +58,6 @@ def read_cell(raw: str) -> Cell:
     if _NUMBER.match(number):
         return Cell(raw, "number", to_number(number))
     return Cell(raw, "text")
-
-
-def to_number(text: str) -> int | float:
-    """'1,234' -> 1234; '18651.06' -> 18651.06; '5.00' -> 5 (integral values stay integers)."""
-    value = float(text.replace(",", ""))
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 def is_value_like(raw: str) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from monitor.parsing.cells import nfkc
 from monitor.parsing.document import Document, Paragraph
+from monitor.report import nfkc
 
 _NUM = r"^\s*{n}\s*[、.,:．]\s*"
 # Each heading: its numeral and the words that follow it (variants seen in real reports).

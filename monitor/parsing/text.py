@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from monitor.errors import InputError
-from monitor.parsing.cells import collapse, is_value_like, nfkc, read_cell
+from monitor.parsing.cells import collapse, is_value_like, read_cell
 from monitor.parsing.document import Block, Document, Paragraph, Table
 from monitor.parsing.sections import is_heading
+from monitor.report import nfkc
 
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
