@@ -1,5 +1,6 @@
 """Auditors' queries over the history database (SPEC §6): reports, findings, one agency's history,
 and the whole-history export. Pure of the command line: `monitor.cli_audit` formats what these return.
+Nothing here writes: a dismissal whose expiry has passed reads as open (`findings.effective_status`).
 
 Every time returned is ISO 8601 in Beijing time (+08:00); the database keeps UTC.
 """
@@ -10,7 +11,7 @@ import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,16 @@ from typing import Any
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
-from monitor.db.models import Agency, Finding, FindingEvent, Report, ReportDate, ReportValue
 from monitor.report import BEIJING
+from monitor.store.findings import effective_status
+from monitor.store.models import Agency, Finding, FindingEvent, FindingStatus, Report, ReportDate, ReportValue
 from monitor.template import all_cells, cell_label
 
 # The keys SPEC §6 requires, first in every element, in this order.
 REPORT_KEYS = ("agency", "year", "version", "url", "published", "first_seen", "template", "sha256")
 FINDING_KEYS = ("id", "agency", "year", "rule", "severity", "status", "message", "evidence", "first_seen",
                 "last_seen")
-STATUSES = ("open", "resolved", "dismissed")
+STATUSES = tuple(status.value for status in FindingStatus)
 SEVERITIES = ("error", "warning", "info")
 
 EXPORT_HEADER = ("机关编号", "机关名称", "地区", "年度", "版本", "发布时间", "表", "行", "栏", "单元格", "数值")
@@ -66,6 +68,7 @@ class Filters:
     status: str | None = None
     severity: str | None = None
     latest: bool = False
+    today: date | None = None  # the day dismissals expire against (Beijing); None: today
 
 
 # --- reports ---------------------------------------------------------------------------------------
@@ -116,8 +119,9 @@ def _report_dict(report: Report, agency_name: str, first_day: date | None, deadl
 # --- findings --------------------------------------------------------------------------------------
 
 def _findings_query(filters: Filters) -> Select[Any]:
+    status = effective_status(filters.today or beijing_today(datetime.now(BEIJING)))
     query = (
-        select(Finding, Agency.name, Report.version)
+        select(Finding, status, Agency.name, Report.version)
         .join(Agency, Agency.id == Finding.agency_id)
         .outerjoin(Report, Report.id == Finding.report_id)
         .order_by(Finding.agency_id, Finding.year, Finding.id)
@@ -131,41 +135,44 @@ def _findings_query(filters: Filters) -> Select[Any]:
     if filters.since is not None:
         query = query.where(Finding.first_seen >= filters.since)
     if filters.status:
-        query = query.where(Finding.status == filters.status)
+        query = query.where(status == filters.status)
     if filters.severity:
         query = query.where(Finding.severity == filters.severity)
     return query
 
 
 def findings(session: Session, filters: Filters = Filters()) -> list[dict[str, Any]]:
-    """One element per finding. `since` keeps findings first seen at or after that time.
-
-    Call `monitor.findings.expire_dismissals` first so that expired dismissals read as open."""
+    """One element per finding, with its status as of `filters.today`. `since` keeps findings first
+    seen at or after that time."""
     rows = session.execute(_findings_query(filters))
-    return [finding_dict(finding, name, version) for finding, name, version in rows]
+    return [finding_dict(finding, status, name, version) for finding, status, name, version in rows]
 
 
-def finding_dict(finding: Finding, agency_name: str, report_version: int | None) -> dict[str, Any]:
+def finding_dict(finding: Finding, status: str, agency_name: str, report_version: int | None) -> dict[str, Any]:
+    expired = status != finding.status
     return {
         "id": finding.id, "agency": finding.agency_id, "year": finding.year, "rule": finding.rule,
-        "severity": finding.severity, "status": finding.status, "message": finding.message,
+        "severity": finding.severity, "status": status, "message": finding.message,
         "evidence": finding.evidence, "first_seen": iso(finding.first_seen), "last_seen": iso(finding.last_seen),
         "agency_name": agency_name, "report_version": report_version, "resolved_at": iso(finding.resolved_at),
         "confirmed": bool(finding.confirmed), "triaged_by": finding.triaged_by,
         "triaged_at": iso(finding.triaged_at), "triage_reason": finding.triage_reason,
-        "dismissed_until": iso(finding.dismissed_until),
+        "dismissed_until": iso(finding.dismissed_until), "dismissal_expired": expired,
     }
 
 
 # --- one agency's history --------------------------------------------------------------------------
 
-def history(session: Session, agency_id: str, year: int | None = None, rule: str | None = None) -> dict[str, Any]:
+def history(session: Session, agency_id: str, filters: Filters = Filters()) -> dict[str, Any]:
     """Everything about one agency, per year: each version with every publication-date claim, the
-    findings with their status and triage, and the event trail. Raises LookupError for an unknown id."""
+    findings with their status and triage, and the event trail; `filters` narrow it by year, rule and
+    `since` (versions first seen, findings first seen and events at or after it). Raises LookupError
+    for an unknown id."""
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise LookupError(f"登记册中没有机关 {agency_id}")
-    filters = Filters(agency=agency_id, year=year, rule=rule)
+    filters = replace(filters, agency=agency_id)
+    year, rule = filters.year, filters.rule
     versions = reports(session, filters)
     report_ids = {(r.year, r.version): r.id for r in session.scalars(
         select(Report).where(Report.agency_id == agency_id, *([Report.year == year] if year is not None else [])))}
@@ -187,6 +194,8 @@ def history(session: Session, agency_id: str, year: int | None = None, rule: str
         events_query = events_query.where(Finding.year == year)
     if rule:
         events_query = events_query.where(Finding.rule == rule.upper())
+    if filters.since is not None:
+        events_query = events_query.where(FindingEvent.at >= filters.since)
     events: dict[int, list[dict[str, Any]]] = {}
     for event, event_rule, event_year in session.execute(events_query):
         events.setdefault(event_year, []).append({
@@ -217,6 +226,24 @@ def history(session: Session, agency_id: str, year: int | None = None, rule: str
                    "deadline_override": agency.deadline},
         "years": [years[number] for number in sorted(years)],
     }
+
+
+TIMELINE_KEYS = ("at", "year", "event", "version", "finding_id", "rule", "actor", "reason", "detail")
+
+
+def timeline(history_data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A `history()` as one row per happening, oldest first: each version stored (event `stored`, detail
+    its address) and each event of a finding (detail the finding's message)."""
+    rows: list[dict[str, Any]] = []
+    for entry in history_data["years"]:
+        messages = {f["id"]: f["message"] for f in entry["findings"]}
+        rows += [{"at": v["first_seen"], "year": entry["year"], "event": "stored", "version": v["version"],
+                  "finding_id": None, "rule": None, "actor": None, "reason": None, "detail": v["url"]}
+                 for v in entry["versions"]]
+        rows += [{"at": e["at"], "year": entry["year"], "event": e["action"], "version": e["report_version"],
+                  "finding_id": e["finding_id"], "rule": e["rule"], "actor": e["actor"], "reason": e["reason"],
+                  "detail": messages.get(e["finding_id"])} for e in entry["events"]]
+    return sorted(rows, key=lambda row: (row["at"], row["event"] != "stored", row["finding_id"] or 0))
 
 
 # --- the whole-history export ----------------------------------------------------------------------
