@@ -1,25 +1,27 @@
-"""Commands that write the history database: init, ingest, agencies import/export."""
+"""Commands that write the database: init, ingest, agencies sync/import, and the registry export.
+
+The registry in the database is the source of truth: `monitor init` and `monitor agencies sync` apply
+monitor.toml, `monitor agencies import` applies a CSV file, and nothing else changes it. Every other
+command says so when the file and the database differ.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import click
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from monitor import registry
 from monitor.batch import Failed, Job, ingest_many, read_manifest
-from monitor.config import ConfigError, Settings, load_settings
-from monitor.db import alembic_config, make_engine, models, refresh_statistics, sessions, upgrade
+from monitor.config import EMBEDDED_SOURCE, ConfigError, Settings, load_settings
 from monitor.errors import InputError
-from monitor.ingest import Ingested
+from monitor.pipeline import Ingested, IngestStatus
+from monitor.store import Store, StoreError, create, findings, open_store, registry
+from monitor.store.database import head_revision, refresh_statistics
 
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path),
                              help="Configuration file (default ./monitor.toml; embedded defaults without one).")
@@ -49,47 +51,63 @@ def parse_now(text: str | None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 
-def open_database(settings: Settings, now: datetime) -> sessionmaker[Session]:
-    """The session factory of a database at the current schema, with the TOML registry synced."""
-    engine = make_engine(settings.database.url)
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+@contextmanager
+def opened_quietly(settings: Settings) -> Iterator[Store]:
+    """The configured database, which must exist at the current schema (only `monitor init` creates
+    one), closed after the block."""
     try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-    except Exception as exc:  # the database cannot be reached at all
-        fail(f"无法连接数据库 {engine.url.render_as_string(hide_password=True)}：{type(exc).__name__}: {exc}")
-    if current != head:
-        fail(f"数据库 {engine.url.render_as_string(hide_password=True)} 尚未初始化或版本过旧"
-             f"（{current or '空'}，应为 {head}）：请先运行 monitor init")
-    factory = sessions(engine)
-    with factory.begin() as session:
-        registry.sync(session, settings.agency, now)
-    return factory
+        store = open_store(settings.database.url)
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        yield store
 
 
-@click.command()
-@config_option
-def init(config_path: Path | None) -> None:
-    """Create or migrate the database (Alembic upgrade head) and load the registry."""
-    settings = settings_from(config_path)
-    engine = make_engine(settings.database.url)
-    upgrade(engine)
-    with sessions(engine).begin() as session:
-        count = registry.sync(session, settings.agency, datetime.now(UTC))
-    where = engine.url.render_as_string(hide_password=True)
-    click.echo(f"数据库已就绪：{where}；登记机关 {count} 个（{settings.source}）")
+@contextmanager
+def opened(settings: Settings) -> Iterator[Store]:
+    """`opened_quietly`, and a registry of monitor.toml that differs from the database is reported on
+    stderr, not applied."""
+    with opened_quietly(settings) as store:
+        if settings.source != EMBEDDED_SOURCE and settings.agency:
+            with store.reading() as session:
+                changes = registry.compare(session, settings.agency)
+            if changes:
+                click.echo(f"注意：{settings.source} 的登记册与数据库不同（{changes.summary()}），未应用；"
+                           "要应用请运行 monitor agencies sync", err=True)
+        yield store
 
 
-def refresh(factory: sessionmaker[Session]) -> None:
+def refresh(store: Store) -> None:
     """Refresh the planner's statistics after writes; a failure (e.g. no right to ANALYZE) only warns."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
-        refresh_statistics(factory.kw["bind"])
+        refresh_statistics(store.engine)
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         click.echo(f"警告：未能更新查询统计信息（{type(reason).__name__}），数据已保存，只是查询可能变慢", err=True)
 
 
-STATUS_WORDS = {"new": "已入库", "version": "已入库（新版本）", "unchanged": "内容未变，未新增版本"}
+@click.command()
+@config_option
+def init(config_path: Path | None) -> None:
+    """Create or migrate the database (Alembic upgrade head) and apply the registry of monitor.toml."""
+    settings = settings_from(config_path)
+    try:
+        store, before = create(settings.database.url)
+    except StoreError as exc:
+        fail(f"monitor init: {exc}")
+    with store, store.transaction() as session:
+        changes = registry.apply(session, settings.agency, datetime.now(UTC))
+    state = "新建" if before is None else "已是最新" if before == head_revision() else f"已从 {before} 迁移"
+    click.echo(f"数据库已就绪（{state}）：{store.name}")
+    click.echo(f"登记册（{settings.source.strip('（）')}）：{changes.summary()}")
+    if settings.source == EMBEDDED_SOURCE:
+        click.echo(f"未找到 monitor.toml，使用内置默认配置；数据目录：{settings.base_dir}")
+
+
+STATUS_WORDS = {IngestStatus.NEW: "已入库", IngestStatus.VERSION: "已入库（新版本）",
+                IngestStatus.UNCHANGED: "内容未变，未新增版本"}
 COUNT_WORDS = {"opened": "新发现", "seen": "仍存在", "reopened": "再次出现", "resolved": "已解决"}
 
 
@@ -127,16 +145,17 @@ def ingest(location: str | None, agency_id: str | None, year: int | None, manife
         jobs = read_manifest(manifest, now) if manifest else [Job(agency_id or "", location or "", now, year)]
     except InputError as exc:
         fail(f"monitor ingest: {exc}")
-    factory = open_database(settings, now)
     tally = {"new": 0, "version": 0, "unchanged": 0, "failed": 0}
-    for job, outcome in ingest_many(factory, jobs, workers):
-        if isinstance(outcome, Failed):
-            tally["failed"] += 1
-            click.echo(f"monitor ingest: {job.location}: {outcome.reason}", err=True)
-            continue
-        tally[outcome.status] += 1
-        click.echo(describe(job.agency_id, outcome))
-    refresh(factory)
+    with opened(settings) as store:
+        for job, outcome in ingest_many(store, jobs, workers):
+            if isinstance(outcome, Failed):
+                tally["failed"] += 1
+                click.echo(f"monitor ingest: {job.location}: {outcome.reason}", err=True)
+                continue
+            tally[outcome.status] += 1
+            click.echo(describe(job.agency_id, outcome))
+        expire_dismissals(store)
+        refresh(store)
     if manifest:
         click.echo(f"共 {len(jobs)} 份：新入库 {tally['new']}，新版本 {tally['version']}，"
                    f"内容未变 {tally['unchanged']}，失败 {tally['failed']}（{manifest}）")
@@ -144,9 +163,27 @@ def ingest(location: str | None, agency_id: str | None, year: int | None, manife
         sys.exit(2)
 
 
+def expire_dismissals(store: Store) -> None:
+    """A writing command writes back the dismissals that expired before now (the real time)."""
+    with store.transaction() as session:
+        findings.expire_dismissals(session, datetime.now(UTC))
+
+
 @click.group()
 def agencies() -> None:
-    """The agency registry: import from and export to CSV."""
+    """The agency registry: apply monitor.toml (sync), import from and export to CSV."""
+
+
+@agencies.command("sync")
+@config_option
+def sync_agencies(config_path: Path | None) -> None:
+    """Apply the registry of monitor.toml to the database (insert new agencies, update changed ones)."""
+    settings = settings_from(config_path)
+    with opened_quietly(settings) as store:
+        with store.transaction() as session:
+            changes = registry.apply(session, settings.agency, datetime.now(UTC))
+        refresh(store)
+    click.echo(f"已应用登记册（{settings.source.strip('（）')}）：{changes.summary()}")
 
 
 @agencies.command("import")
@@ -154,26 +191,28 @@ def agencies() -> None:
 @config_option
 def import_agencies(path: Path, config_path: Path | None) -> None:
     """Import (insert or update) agencies from a CSV file with the SPEC §6 columns."""
-    now = datetime.now(UTC)
-    factory = open_database(settings_from(config_path), now)
-    with factory.begin() as session:
-        known = frozenset(session.scalars(select(models.Agency.id)))
-        try:
-            rows = registry.read_csv(path.read_text(encoding="utf-8-sig"), str(path), known)
-        except (ConfigError, UnicodeDecodeError) as exc:
-            fail(str(exc) if isinstance(exc, ConfigError) else f"{path}: 不是 UTF-8 编码的 CSV")
-        count = registry.sync(session, rows, now)
-    refresh(factory)
-    click.echo(f"已导入 {count} 个机关（{path}）")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{path}: 不是 UTF-8 编码的 CSV（请以 UTF-8 保存）")
+    with opened(settings_from(config_path)) as store:
+        with store.transaction() as session:
+            known = frozenset(registry.known_ids(session))
+            try:
+                rows = registry.read_csv(text, str(path), known)
+            except ConfigError as exc:
+                fail(str(exc))
+            changes = registry.apply(session, rows, datetime.now(UTC))
+        refresh(store)
+    click.echo(f"已导入（{path}）：{changes.summary()}")
 
 
 @agencies.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default stdout).")
 @config_option
 def export_agencies(output: Path | None, config_path: Path | None) -> None:
-    """Export the registry as CSV (the import format)."""
-    factory = open_database(settings_from(config_path), datetime.now(UTC))
-    with factory() as session:
+    """Export the registry as CSV (the import format, UTF-8 with a BOM for Excel and WPS)."""
+    with opened(settings_from(config_path)) as store, store.reading() as session:
         text = registry.write_csv(session)
     if output:
         output.write_text(text, encoding="utf-8")
