@@ -49,9 +49,9 @@ def in_force(report: Report, context: Context) -> Iterator[Problem]:
         made = report.value("active_disclosure", row, "made")
         repealed = report.value("active_disclosure", row, "repealed")
         now = report.value("active_disclosure", row, "in_force")
-        if None in (before, made, repealed, now):
+        if before is None or made is None or repealed is None or now is None:
             continue
-        expected = before + made - repealed  # type: ignore[operator]
+        expected = before + made - repealed
         if now != expected:
             yield Problem(
                 f"表二「{name}」现行有效件数填报{now:g}，但按{previous.year}年度的{before:g}件加本年制发{made:g}件、"

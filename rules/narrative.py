@@ -80,12 +80,13 @@ def _sums(*groups: tuple[str, ...]) -> Callable[[Report], list[int | float] | No
     """Accept any of the sums of the given cell groups; None when a needed cell is null."""
 
     def accepted(report: Report) -> list[int | float] | None:
-        values = []
+        values: list[int | float] = []
         for group in groups:
             cells = [_cell(report, ref) for ref in group]
-            if any(v is None for v in cells):
+            numbers = [value for value in cells if value is not None]
+            if len(numbers) < len(cells):
                 return None
-            values.append(sum(cells))  # type: ignore[arg-type]
+            values.append(sum(numbers))
         return values
 
     return accepted

@@ -118,7 +118,7 @@ def _report_dict(report: Report, agency_name: str, first_day: date | None, deadl
 
 # --- findings --------------------------------------------------------------------------------------
 
-def _findings_query(filters: Filters) -> Select[Any]:
+def _findings_query(filters: Filters) -> Select[*tuple[Any, ...]]:
     status = effective_status(filters.today or beijing_today(datetime.now(BEIJING)))
     query = (
         select(Finding, status, Agency.name, Report.version)

@@ -1,4 +1,8 @@
-"""Stored findings: fingerprints, upsert by fingerprint, resolution, triage (SPEC §5)."""
+"""Stored findings: fingerprints, upsert by fingerprint, resolution, triage (SPEC §5).
+
+A dismissal with an expiry reads as open from the day after it (`effective_status`, computed by every
+query); only a writing command turns it back to open in the table, at the real time
+(`expire_dismissals`)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Finding, FindingEvent
+from monitor.report import BEIJING
+from monitor.store.models import Finding, FindingAction, FindingEvent, FindingStatus
 from rules import REGISTRY
 from rules import Finding as RuleFinding
 
@@ -55,55 +60,63 @@ def sync(session: Session, agency_id: str, year: int, report_id: int, found: Ite
         if finding is None:
             finding = Finding(
                 fingerprint=key, rule=item.rule, severity=str(item.severity), agency_id=agency_id, year=year,
-                report_id=report_id, message=item.message, evidence=item.evidence, status="open",
+                report_id=report_id, message=item.message, evidence=item.evidence, status=FindingStatus.OPEN,
                 first_seen=now, last_seen=now,
             )
             session.add(finding)
-            _event(finding, now, "opened", report_id=report_id)
+            _event(finding, now, FindingAction.OPENED, report_id=report_id)
             counts["opened"] += 1
             continue
         finding.last_seen, finding.report_id = now, report_id
         finding.message, finding.evidence, finding.severity = item.message, item.evidence, str(item.severity)
-        if finding.status == "resolved":
-            finding.status, finding.resolved_at = "open", None
-            _event(finding, now, "reopened", report_id=report_id)
+        if finding.status == FindingStatus.RESOLVED:
+            finding.status, finding.resolved_at = FindingStatus.OPEN, None
+            _event(finding, now, FindingAction.REOPENED, report_id=report_id)
             counts["reopened"] += 1
         else:
             counts["seen"] += 1
     for key, finding in existing.items():
-        if key in current or finding.status != "open" or not REGISTRY[finding.rule].resolvable:
+        if key in current or finding.status != FindingStatus.OPEN or not REGISTRY[finding.rule].resolvable:
             continue
-        finding.status, finding.resolved_at = "resolved", now
-        _event(finding, now, "resolved", report_id=report_id)
+        finding.status, finding.resolved_at = FindingStatus.RESOLVED, now
+        _event(finding, now, FindingAction.RESOLVED, report_id=report_id)
         counts["resolved"] += 1
     return counts
 
 
-def expire_dismissals(session: Session, now: datetime, today: date) -> int:
-    """Dismissals whose `until` date has passed: the finding is open again."""
-    expired = session.scalars(
-        select(Finding).where(Finding.status == "dismissed", Finding.dismissed_until.is_not(None),
-                              Finding.dismissed_until < today)
-    ).all()
+def _expired(today: date) -> ColumnElement[bool]:
+    return and_(Finding.status == FindingStatus.DISMISSED, Finding.dismissed_until.is_not(None),
+                Finding.dismissed_until < today)
+
+
+def effective_status(today: date) -> ColumnElement[str]:
+    """The status as of `today` (Beijing): a dismissal whose `until` day has passed reads as open."""
+    return case((_expired(today), FindingStatus.OPEN.value), else_=Finding.status)
+
+
+def expire_dismissals(session: Session, now: datetime) -> int:
+    """Write back the dismissals whose `until` day has passed before `now` (the real time of a writing
+    command): the finding is open again, with an event in its trail."""
+    expired = session.scalars(select(Finding).where(_expired(now.astimezone(BEIJING).date()))).all()
     for finding in expired:
-        finding.status = "open"
-        _event(finding, now, "dismissal-expired", reason=f"忽略期限 {finding.dismissed_until} 已过")
+        finding.status = FindingStatus.OPEN
+        _event(finding, now, FindingAction.DISMISSAL_EXPIRED, reason=f"忽略期限 {finding.dismissed_until} 已过")
     return len(expired)
 
 
-def triage(session: Session, finding_id: int, action: str, actor: str, reason: str, now: datetime,
+def triage(session: Session, finding_id: int, action: FindingAction, actor: str, reason: str, now: datetime,
            until: date | None = None) -> Finding:
     """Confirm or dismiss a finding; both are kept in its history with who and why."""
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise LookupError(f"没有编号为 {finding_id} 的问题")
     finding.triaged_by, finding.triaged_at, finding.triage_reason = actor, now, reason
-    if action == "dismiss":
-        finding.status, finding.dismissed_until, finding.confirmed = "dismissed", until, False
-    elif action == "confirm":
+    if action == FindingAction.DISMISS:
+        finding.status, finding.dismissed_until, finding.confirmed = FindingStatus.DISMISSED, until, False
+    elif action == FindingAction.CONFIRM:
         finding.confirmed, finding.dismissed_until = True, None
-        if finding.status == "dismissed":
-            finding.status = "open"
+        if finding.status == FindingStatus.DISMISSED:
+            finding.status = FindingStatus.OPEN
     else:
         raise ValueError(action)
     _event(finding, now, action, actor=actor, reason=reason + (f"（至 {until}）" if until else ""))

@@ -8,6 +8,7 @@ finding with its triage history.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -27,6 +28,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+
+class FindingStatus(StrEnum):
+    """Where a stored finding stands (SPEC §6): `open` until a later version no longer shows it
+    (`resolved`) or an auditor dismisses it (`dismissed`, until an optional expiry)."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class FindingAction(StrEnum):
+    """An entry of a finding's audit trail."""
+
+    OPENED = "opened"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
+    DISMISSAL_EXPIRED = "dismissal-expired"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -199,7 +220,7 @@ class Finding(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(10))  # open | resolved | dismissed
+    status: Mapped[str] = mapped_column(String(10))  # a FindingStatus
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
@@ -220,7 +241,7 @@ class FindingEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
-    action: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(20))  # a FindingAction
     actor: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))

@@ -1,11 +1,14 @@
-"""Alembic environment: the engine comes from `monitor.db.upgrade` (or alembic.ini's URL)."""
+"""Alembic environment: the engine comes from `monitor.store.database.upgrade` (or alembic.ini's URL).
+
+The models are imported only so that `alembic revision --autogenerate` can compare them with a
+database; the revisions themselves never import application code."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from monitor.db.models import Base
+from monitor.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -13,14 +13,17 @@ Create Date: 2026-11-27
 
 from __future__ import annotations
 
-from alembic import op
+from pathlib import Path
 
-from monitor.db.views import reports_wide_sql
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+
+# The view as migration 0002 created it (it names report_values, so it is dropped and made again).
+REPORTS_WIDE_SQL = (Path(__file__).parent / "0002_v_reports_wide.sql").read_text(encoding="utf-8")
 
 
 def upgrade() -> None:
@@ -31,7 +34,7 @@ def upgrade() -> None:
     op.execute("DROP VIEW v_reports_wide")
     with op.batch_alter_table("report_values", recreate="always", table_kwargs={"sqlite_with_rowid": False}) as batch:
         batch.drop_index("ix_report_values_cell")
-    op.execute(reports_wide_sql())
+    op.execute(REPORTS_WIDE_SQL)
 
 
 def downgrade() -> None:
@@ -41,4 +44,4 @@ def downgrade() -> None:
     op.execute("DROP VIEW v_reports_wide")
     with op.batch_alter_table("report_values", recreate="always", table_kwargs={"sqlite_with_rowid": True}) as batch:
         batch.create_index("ix_report_values_cell", ["table_key", "row_key", "field_key"])
-    op.execute(reports_wide_sql())
+    op.execute(REPORTS_WIDE_SQL)
