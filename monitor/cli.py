@@ -1,30 +1,105 @@
-"""The `monitor` command line."""
+"""The `monitor` command line.
+
+`monitor check` and `monitor --version` import only what they use: every other command is loaded
+from its module when it is invoked (the database commands need SQLAlchemy, Alembic, pydantic,
+openpyxl…). `monitor --help` lists them from the short help strings kept in `LAZY_COMMANDS`.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from monitor import cli_audit, cli_data
-from monitor.check import CheckResult
-from monitor.errors import InputError
-from monitor.pipeline import check as check_location
-from monitor.template import SECTION_TITLES
-from rules import Severity
+if TYPE_CHECKING:
+    from monitor.check import CheckResult
 
+# Command name -> ("module:attribute" of its click command, the help line `monitor --help` shows).
+# The module is imported only when the command runs (or `monitor COMMAND --help` is asked for).
+# Keep in step with the modules: tests/test_startup.py checks that every entry resolves.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("monitor.cli_data:init",
+             "Create or migrate the database (Alembic upgrade head) and apply the registry of monitor.toml."),
+    "ingest": ("monitor.cli_data:ingest",
+               "Store reports received by other means (files or URLs) as versions of agencies' reports."),
+    "agencies": ("monitor.cli_data:agencies",
+                 "The agency registry: apply monitor.toml (sync), import from and export to CSV."),
+    "reports": ("monitor.cli_audit:reports_command",
+                "List stored report versions: one row per agency-year-version."),
+    "findings": ("monitor.cli_audit:findings_group", "List stored findings, or triage one (confirm, dismiss)."),
+    "history": ("monitor.cli_audit:history_command",
+                "Everything about one agency (AGENCY or --agency ID): per year, its report versions and their "
+                "publication dates, its findings with status and triage, and the event trail."),
+    "export": ("monitor.cli_audit:export_command",
+               "Export the whole history, one row per agency-year-version-cell, as CSV (UTF-8 with BOM, for "
+               "Excel and WPS) or XLSX."),
+}
+
+# Keyed by rules.Severity's values (a StrEnum: Severity.ERROR == "error"), so that the rules need
+# not be imported for `monitor --version`.
 _SEVERITY_STYLE = {
-    Severity.ERROR: ("错误", "red"),
-    Severity.WARNING: ("警告", "yellow"),
-    Severity.INFO: ("提示", "cyan"),
+    "error": ("错误", "red"),
+    "warning": ("警告", "yellow"),
+    "info": ("提示", "cyan"),
 }
 _TEMPLATE_NAMES = {"2021": "2021年格式（国办公开办函〔2021〕30号）", "legacy": "旧格式（2019年试行格式或更早）",
                    "unknown": "无法判断"}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="annual-report-monitor")
+class LazyGroup(click.Group):
+    """A group whose `lazy_subcommands` (name -> ("module:attribute", help line)) are imported on
+    first use (the "lazily loading subcommands" pattern of the click documentation)."""
+
+    def __init__(self, *args, lazy_subcommands: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = dict(lazy_subcommands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_subcommands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands and cmd_name not in self.commands:
+            self.add_command(self._load(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self, cmd_name: str) -> click.Command:
+        module_name, _, attribute = self.lazy_subcommands[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module_name}:{attribute} is not a click command (lazy command {cmd_name!r})")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, but a command not loaded yet is listed with its help line from the map (through
+        a stand-in command, so that click shortens it as it would the real one's)."""
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None and name in self.lazy_subcommands:
+                command = click.Command(name, help=self.lazy_subcommands[name][1])
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # "Did you mean …" among the lazy commands too (click ≥ 8.4)
+            no_such = getattr(click.exceptions, "NoSuchCommand", None)
+            if no_such is None or not isinstance(exc, no_such):
+                raise
+            raise no_such(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="annual-report-monitor")  # importlib.metadata is imported only for --version
 def main() -> None:
     """政府信息公开工作年度报告合规监测 (annual-report compliance monitor)."""
 
@@ -33,13 +108,18 @@ def main() -> None:
 @click.argument("location")
 @click.option("--json", "as_json", is_flag=True, help="Print the SPEC §4 JSON object.")
 @click.option("--kind", type=click.Choice(["department", "government", "township"]), help="Publisher kind.")
-@click.option("--agency", help="Agency name (overrides the one read from the title).")
-@click.option("--year", type=int, help="Report year (overrides the one read from the title).")
+@click.option("--agency", help="The agency the report should be of: fills in a name the document lacks; "
+              "another name in the document raises AGENCY-MISMATCH.")
+@click.option("--year", type=int, help="Report year, when the document does not state it (a different year "
+              "stated in the document is refused).")
 def check(location: str, as_json: bool, kind: str | None, agency: str | None, year: int | None) -> None:
     """Parse one report (file path or URL) and run every document rule.
 
     Exit status: 0 no error finding, 1 error findings, 2 unreadable input or not a report.
     """
+    from monitor.errors import InputError
+    from monitor.pipeline import check as check_location
+
     try:
         result = check_location(location, kind=kind, agency=agency, year=year)
     except InputError as exc:
@@ -53,6 +133,9 @@ def check(location: str, as_json: bool, kind: str | None, agency: str | None, ye
 
 
 def _print_summary(result: CheckResult) -> None:
+    from monitor.template import SECTION_TITLES
+    from rules import Severity
+
     report = result.report
     click.echo(click.style(report.agency or "（未识别机关）", bold=True)
                + f"  {report.year or '（未识别年度）'}年度政府信息公开工作年度报告")
@@ -80,9 +163,6 @@ def _print_summary(result: CheckResult) -> None:
             cells = evidence["cells"]
             click.echo(f"    单元格：{', '.join(cells[:6])}{' …' if len(cells) > 6 else ''}")
 
-
-for _command in (*cli_data.COMMANDS, *cli_audit.COMMANDS):
-    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -40,11 +40,18 @@ def test_human_summary_names_the_finding(corpus_dir):
     assert "NARRATIVE-SUM" in proc.stdout and "3652" in proc.stdout and "应为：3351" in proc.stdout
 
 
-def test_agency_year_kind_overrides(corpus_dir):
-    proc = run_check(str(corpus_dir / "pingtan-2024.html"), "--json", "--agency", "测试机关", "--year", "2023",
+def test_the_document_is_the_witness_of_its_year_and_agency(corpus_dir):
+    proc = run_check(str(corpus_dir / "pingtan-2024.html"), "--json", "--agency", "平潭综合实验区", "--year", "2024",
                      "--kind", "government")
     data = json.loads(proc.stdout)
-    assert (data["agency"], data["year"]) == ("测试机关", 2023)
+    assert (data["agency"], data["year"]) == ("平潭综合实验区", 2024) and not data["findings"]
+    proc = run_check(str(corpus_dir / "pingtan-2024.html"), "--json", "--agency", "测试机关")
+    data = json.loads(proc.stdout)
+    assert data["agency"] == "平潭综合实验区"  # the document's name stands; the other one is a warning
+    assert [f["rule"] for f in data["findings"]] == ["AGENCY-MISMATCH"]
+    proc = run_check(str(corpus_dir / "pingtan-2024.html"), "--year", "2023")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "2024 年" in proc.stderr and "2023 年" in proc.stderr
 
 
 @pytest.mark.parametrize("content,reason", [

@@ -7,17 +7,13 @@ import re
 from collections.abc import Callable
 
 from monitor.errors import InputError, NotAReport
-from monitor.parsing.convert import to_docx
 from monitor.parsing.decode import decode
 from monitor.parsing.document import Document
-from monitor.parsing.html import parse_html
 from monitor.parsing.meta import date_claims
-from monitor.parsing.pdf import parse_pdf
 from monitor.parsing.sections import split_sections
-from monitor.parsing.sniff import sniff
+from monitor.parsing.sniff import DOCX_MEDIA_TYPE, sniff
 from monitor.parsing.tables import read_tables
 from monitor.parsing.text import parse_text
-from monitor.parsing.word import DOCX_MEDIA_TYPE, parse_docx
 from monitor.report import UNREAD_TABLE, CellIssue, Report, Source, period_year, title_parts
 from monitor.template import TABLE_KEYS, TABLE_ROWS
 
@@ -43,17 +39,41 @@ def parse(data: bytes, location: str, content_type: str | None = None) -> Report
     return build_report(document, source)
 
 
+# The readers of HTML, PDF and Word import their libraries (lxml, pdfplumber/pdfminer,
+# python-docx) with their modules, so those modules are imported only when such a file is read:
+# `monitor check` of a text file loads none of them.
+def _read_html(data: bytes, content_type: str | None) -> Document:
+    from monitor.parsing.html import parse_html
+
+    return parse_html(data, content_type)
+
+
+def _read_pdf(data: bytes, content_type: str | None) -> Document:
+    from monitor.parsing.pdf import parse_pdf
+
+    return parse_pdf(data)
+
+
+def _read_docx(data: bytes, content_type: str | None) -> Document:
+    from monitor.parsing.word import parse_docx
+
+    return parse_docx(data)
+
+
 def _read_doc(data: bytes, content_type: str | None) -> Document:
+    from monitor.parsing.convert import to_docx
+    from monitor.parsing.word import parse_docx
+
     document = parse_docx(to_docx(data))
     document.media_type = "application/msword"
     return document
 
 
 _READERS: dict[str, Callable[[bytes, str | None], Document]] = {
-    "text/html": parse_html,
+    "text/html": _read_html,
     "text/plain": lambda data, content_type: parse_text(decode(data, content_type)),
-    "application/pdf": lambda data, content_type: parse_pdf(data),
-    DOCX_MEDIA_TYPE: lambda data, content_type: parse_docx(data),
+    "application/pdf": _read_pdf,
+    DOCX_MEDIA_TYPE: _read_docx,
     "application/msword": _read_doc,
 }
 

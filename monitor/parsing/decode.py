@@ -27,27 +27,27 @@ def _canonical(name: str) -> str | None:
 def declared_charset(data: bytes, header: str | None = None) -> str | None:
     """The charset named by an HTTP Content-Type header or a <meta> tag, if any."""
     if header:
-        match = re.search(r"charset\s*=\s*([A-Za-z0-9_\-]+)", header, re.IGNORECASE)
-        if match and (name := _canonical(match.group(1))):
+        declared = re.search(r"charset\s*=\s*([A-Za-z0-9_\-]+)", header, re.IGNORECASE)
+        if declared and (name := _canonical(declared.group(1))):
             return name
-    match = _META_CHARSET.search(data[:4096])
-    return _canonical(match.group(1).decode("ascii")) if match else None
+    meta = _META_CHARSET.search(data[:4096])
+    return _canonical(meta.group(1).decode("ascii")) if meta else None
 
 
 def decode(data: bytes, header: str | None = None) -> str:
     """Decode document bytes to text, never raising: undecodable bytes become U+FFFD."""
     boms = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-    for bom, name in boms:
+    for bom, encoding in boms:
         if data.startswith(bom):
-            return data[len(bom) :].decode(name, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace")
     # Valid UTF-8 is almost never GBK text by accident, so strict UTF-8 goes first: a page
     # that declares gb2312 but is served as UTF-8 is then still read right.
     declared = declared_charset(data, header)
-    for name in ("utf-8", declared):
-        if name is None:
+    for candidate in ("utf-8", declared):
+        if candidate is None:
             continue
         try:
-            return data.decode(name)
+            return data.decode(candidate)
         except UnicodeDecodeError:
             continue
     guess = from_bytes(data[:200_000], cp_isolation=["gb18030", "big5", "utf_16"]).best()

@@ -6,6 +6,7 @@ import re
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)\b",
                          re.IGNORECASE | re.DOTALL)
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def sniff(data: bytes) -> str:
@@ -15,7 +16,7 @@ def sniff(data: bytes) -> str:
         return "application/pdf"
     if head.startswith(b"PK\x03\x04"):
         if b"word/" in data[:65536]:
-            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            return DOCX_MEDIA_TYPE
         return "application/zip"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "application/msword"

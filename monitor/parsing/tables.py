@@ -494,11 +494,12 @@ def _confirm_deduced(reading: TableReading) -> None:
 
     def holds(row: str) -> bool:
         for column in APPLICANT_KEYS:
-            flows = [t3[key][column] for key in balance_rows]
-            results = [t3[key][column] for key in result_rows]
-            if row in balance_rows and None not in flows and flows[0] + flows[1] != flows[2] + flows[3]:
+            flows = [value for key in balance_rows if (value := t3[key][column]) is not None]
+            results = [value for key in result_rows if (value := t3[key][column]) is not None]
+            whole_flows, whole_results = len(flows) == len(balance_rows), len(results) == len(result_rows)
+            if row in balance_rows and whole_flows and flows[0] + flows[1] != flows[2] + flows[3]:
                 return False
-            if row in result_rows and None not in results and sum(results[:-1]) != results[-1]:
+            if row in result_rows and whole_results and sum(results[:-1]) != results[-1]:
                 return False
         return True
 

@@ -17,6 +17,7 @@ from lxml import etree
 
 from monitor.errors import InputError
 from monitor.parsing.document import Block, Document, Paragraph, Table
+from monitor.parsing.sniff import DOCX_MEDIA_TYPE
 
 # A DOCX is a zip: refuse archives that unpack to more than this (zip bombs) before opening.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -27,7 +28,6 @@ _T, _TAB, _BR, _TXBX = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:txbxContent")
 _SDT_CONTENT, _TC_PR, _GRID_SPAN, _V_MERGE = qn("w:sdtContent"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge")
 _VAL = qn("w:val")
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def parse_docx(data: bytes) -> Document:
