@@ -1,6 +1,6 @@
 """Ingesting many documents at once, in worker processes (back-fills, folders of reports received by mail).
 
-Each worker has its own database connection and runs the whole `ingest()` (read, parse, store, rules)
+Each worker has its own database connection and runs the whole pipeline (fetch, read, evaluate, store)
 for one agency's documents at a time, in the order given, so an agency's versions are numbered in that
 order. Parsing is CPU-bound and a PostgreSQL store mostly waits on round trips, so workers overlap
 both; SQLite takes one writer at a time and the others wait for its lock (the parsing still overlaps).
@@ -20,12 +20,11 @@ from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from monitor.db import make_engine, sessions
 from monitor.errors import InputError
-from monitor.fetch import read_location
-from monitor.ingest import Ingested, ingest
+from monitor.pipeline import Ingested, ingest
+from monitor.report import MAX_YEAR, MIN_YEAR
+from monitor.store import Store
+from monitor.store.database import make_engine
 
 
 @dataclass(frozen=True)
@@ -53,14 +52,14 @@ WORKER_DIED = "工作进程意外退出，是否已入库不明（可重新运�
 class Workers:
     """Worker processes that store jobs, kept for as many batches as the caller has (a context manager).
 
-    With one worker everything runs in this process, on the caller's `factory`."""
+    With one worker everything runs in this process, on the caller's store."""
 
-    def __init__(self, factory: sessionmaker[Session], workers: int | None = None) -> None:
-        self.factory = factory
+    def __init__(self, store: Store, workers: int | None = None) -> None:
+        self.store = store
         self.count = max(1, workers or os.cpu_count() or 1)
         self.pool: ProcessPoolExecutor | None = None
         if self.count > 1:
-            url = factory.kw["bind"].url.render_as_string(hide_password=False)
+            url = store.engine.url.render_as_string(hide_password=False)
             # spawn: a worker must not inherit this process's open database connections
             self.pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"), initializer=_start,
                                             initargs=(url,))
@@ -80,7 +79,7 @@ class Workers:
             groups.setdefault(job.agency_id, []).append(job)
         if self.pool is None:
             for group in groups.values():
-                yield from ((job, _one(self.factory, job)) for job in group)
+                yield from ((job, _one(self.store, job)) for job in group)
             return
         pending = list(groups.values())
         try:
@@ -91,35 +90,32 @@ class Workers:
                 yield from ((job, Failed(WORKER_DIED)) for job in group)
 
 
-def ingest_many(factory: sessionmaker[Session], jobs: Iterable[Job],
+def ingest_many(store: Store, jobs: Iterable[Job],
                 workers: int | None = None) -> Iterator[tuple[Job, Outcome]]:
     """Store every job with `workers` processes (default: the CPUs; never more than the agencies)."""
     jobs = list(jobs)
     agencies = len({job.agency_id for job in jobs})
-    with Workers(factory, min(workers or os.cpu_count() or 1, max(1, agencies))) as pool:
+    with Workers(store, min(workers or os.cpu_count() or 1, max(1, agencies))) as pool:
         yield from pool.ingest(jobs)
 
 
-_factory: sessionmaker[Session] | None = None  # a worker's own sessions
+_store: Store | None = None  # a worker's own database connections
 
 
 def _start(url: str) -> None:
-    global _factory
-    engine = make_engine(url)
-    Finalize(None, engine.dispose, exitpriority=10)  # close the connections cleanly when the worker exits
-    _factory = sessions(engine)
+    global _store
+    _store = Store(make_engine(url))
+    Finalize(None, _store.close, exitpriority=10)  # close the connections cleanly when the worker exits
 
 
 def _run(group: list[Job]) -> list[Outcome]:
-    assert _factory is not None
-    return [_one(_factory, job) for job in group]
+    assert _store is not None
+    return [_one(_store, job) for job in group]
 
 
-def _one(factory: sessionmaker[Session], job: Job) -> Outcome:
+def _one(store: Store, job: Job) -> Outcome:
     try:
-        data, content_type = (job.data, None) if job.data is not None else read_location(job.location)
-        return ingest(factory, job.agency_id, data, job.location, now=job.now, year=job.year,
-                      content_type=content_type)
+        return ingest(store, job.agency_id, job.location, now=job.now, year=job.year, data=job.data)
     except InputError as exc:
         return Failed(str(exc))
     except Exception as exc:  # a database error stores nothing for this job; the others go on
@@ -141,7 +137,10 @@ def read_manifest(path: Path, now: datetime) -> list[Job]:
     if missing:
         raise InputError(f"{path}: 缺少列 {', '.join(missing)}（应有 agency, location，可选 year）")
     jobs = []
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num
+        if None in row:  # values beyond the header
+            raise InputError(f"{path}:{line}: 这一行的字段比表头多 {len(row[None])} 个")
         agency, location, year = (row.get("agency") or "").strip(), (row.get("location") or "").strip(), None
         if not agency or not location:
             raise InputError(f"{path}:{line}: {'agency' if not agency else 'location'} 为空")
@@ -150,6 +149,8 @@ def read_manifest(path: Path, now: datetime) -> list[Job]:
                 year = int(row["year"])
             except ValueError:
                 raise InputError(f"{path}:{line}: year 不是年份：{row['year']}") from None
+            if not MIN_YEAR <= year <= MAX_YEAR:
+                raise InputError(f"{path}:{line}: year {year} 不在 {MIN_YEAR}–{MAX_YEAR} 年之间")
         if not location.startswith(("http://", "https://")) and not Path(location).is_absolute():
             location = str(path.parent / location)
         jobs.append(Job(agency, location, now, year))

@@ -1,6 +1,7 @@
 """Auditors' commands (SPEC §6): reports, findings (list, confirm, dismiss), history, export.
 
-The queries live in `monitor.audit`; this module parses options and prints tables, CSV and JSON.
+The queries live in `monitor.store.audit`; this module parses options and prints tables, CSV and JSON.
+Only `findings confirm|dismiss` write; the listings never change the database.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ import io
 import json
 import shutil
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
 
-from monitor import audit
-from monitor import findings as stored_findings
-from monitor.cli_data import config_option, fail, now_option, open_database, parse_now, settings_from
+from monitor.cli_data import config_option, expire_dismissals, fail, now_option, opened, parse_now, settings_from
+from monitor.store import audit
+from monitor.store import findings as stored_findings
+from monitor.store.models import FindingAction
+from rules import REGISTRY
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_NAMES = {"open": "未解决", "resolved": "已纠正", "dismissed": "已忽略"}
@@ -32,7 +33,17 @@ TEMPLATE_NAMES = {"2021": "2021版", "legacy": "旧格式", "unknown": "未知"}
 
 agency_option = click.option("--agency", "agency_id", metavar="ID", help="Only this agency (registry id).")
 year_option = click.option("--year", type=int, metavar="Y", help="Only this report year.")
-rule_option = click.option("--rule", metavar="RULE", help="Only this rule ID (e.g. T3-BALANCE).")
+
+
+def _rule(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in REGISTRY:
+        fail(f"--rule: 没有规则 {value}（规则编号见 docs/rules.md，例如 T3-BALANCE）")
+    return value.upper()
+
+
+rule_option = click.option("--rule", metavar="RULE", callback=_rule, help="Only this rule ID (e.g. T3-BALANCE).")
 
 
 def format_option(*choices: str, default: str = "table") -> Any:
@@ -52,16 +63,6 @@ def _since(text: str | None) -> datetime | None:
         return audit.parse_since(text)
     except ValueError:
         fail(f"--since: 不是日期或 ISO 8601 时间：{text}")
-
-
-@contextmanager
-def _database(config_path: Path | None, now: datetime) -> Iterator[sessionmaker[Session]]:
-    """The session factory of the configured database (registry synced); the engine is closed after."""
-    factory = open_database(settings_from(config_path), now)
-    try:
-        yield factory
-    finally:
-        factory.kw["bind"].dispose()
 
 
 # --- output helpers --------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def reports_command(agency_id: str | None, year: int | None, since_text: str | N
                     output_format: str, config_path: Path | None) -> None:
     """List stored report versions: one row per agency-year-version."""
     filters = audit.Filters(agency=agency_id, year=year, since=_since(since_text), latest=latest)
-    with _database(config_path, parse_now(None)) as factory, factory() as session:
+    with opened(settings_from(config_path)) as store, store.reading() as session:
         rows = audit.reports(session, filters)
 
     def table() -> None:
@@ -218,19 +219,17 @@ def findings_group(ctx: click.Context, agency_id: str | None, year: int | None, 
                    config_path: Path | None, now_text: str | None) -> None:
     """List stored findings, or triage one (confirm, dismiss).
 
-    Dismissals whose --until date has passed are reopened first (--now sets the date)."""
+    A dismissal whose --until day has passed lists as open (--now sets the day); listing changes nothing."""
     ctx.ensure_object(dict)
     ctx.obj.update(config_path=config_path, now_text=now_text)
     if ctx.invoked_subcommand is not None:
         return
     now = parse_now(now_text)
     since = _since(since_text)
-    filters = audit.Filters(agency=agency_id, year=year, rule=rule, since=since, status=status, severity=severity)
-    with _database(config_path, now) as factory:
-        with factory.begin() as session:
-            stored_findings.expire_dismissals(session, now, audit.beijing_today(now))
-        with factory() as session:
-            rows = audit.findings(session, filters)
+    filters = audit.Filters(agency=agency_id, year=year, rule=rule, since=since, status=status, severity=severity,
+                            today=audit.beijing_today(now))
+    with opened(settings_from(config_path)) as store, store.reading() as session:
+        rows = audit.findings(session, filters)
 
     def table() -> None:
         click.echo(render_table(
@@ -261,7 +260,7 @@ def _default_actor() -> str:
         return "unknown"
 
 
-def _triage(ctx: click.Context, finding_id: int, action: str, reason: str, actor: str | None,
+def _triage(ctx: click.Context, finding_id: int, action: FindingAction, reason: str, actor: str | None,
             config_path: Path | None, now_text: str | None, until: date | None = None) -> None:
     parent = ctx.obj or {}
     config_path = config_path or parent.get("config_path")
@@ -272,16 +271,16 @@ def _triage(ctx: click.Context, finding_id: int, action: str, reason: str, actor
     if until is not None and until < audit.beijing_today(now):
         fail(f"{name}: --until {until} 已经过去")
     actor = (actor or "").strip() or _default_actor()
-    with _database(config_path, now) as factory:
+    with opened(settings_from(config_path)) as store:
+        expire_dismissals(store)
         try:
-            with factory.begin() as session:
+            with store.transaction() as session:
                 finding = stored_findings.triage(session, finding_id, action, actor, reason.strip(), now,
                                                  until=until)
                 what = f"问题 #{finding.id} {finding.rule}（{finding.agency_id} {finding.year}年度）"
         except LookupError as exc:
             fail(f"{name}: {exc.args[0]}")
-            return
-    done = "已确认" if action == "confirm" else "已忽略" + (f"至 {until}" if until else "（无期限）")
+    done = "已确认" if action == FindingAction.CONFIRM else "已忽略" + (f"至 {until}" if until else "（无期限）")
     click.echo(f"{what}{done}，操作人 {actor}：{reason.strip()}")
 
 
@@ -295,7 +294,7 @@ def _triage(ctx: click.Context, finding_id: int, action: str, reason: str, actor
 def confirm(ctx: click.Context, finding_id: int, reason: str, actor: str | None, config_path: Path | None,
             now_text: str | None) -> None:
     """Confirm finding ID: the report is wrong and the agency must correct it."""
-    _triage(ctx, finding_id, "confirm", reason, actor, config_path, now_text)
+    _triage(ctx, finding_id, FindingAction.CONFIRM, reason, actor, config_path, now_text)
 
 
 @findings_group.command("dismiss")
@@ -310,36 +309,43 @@ def confirm(ctx: click.Context, finding_id: int, reason: str, actor: str | None,
 def dismiss(ctx: click.Context, finding_id: int, reason: str, until: datetime | None, actor: str | None,
             config_path: Path | None, now_text: str | None) -> None:
     """Dismiss finding ID (a false alarm): it is not mailed again until --until passes."""
-    _triage(ctx, finding_id, "dismiss", reason, actor, config_path, now_text, until.date() if until else None)
+    _triage(ctx, finding_id, FindingAction.DISMISS, reason, actor, config_path, now_text,
+            until.date() if until else None)
 
 
 # --- monitor history -------------------------------------------------------------------------------
 
 @click.command("history")
-@click.argument("agency_id", metavar="AGENCY")
+@click.argument("agency_argument", metavar="AGENCY", required=False)
+@agency_option
 @year_option
 @rule_option
-@format_option("table", "json")
+@since_option("versions, findings and events")
+@format_option("table", "csv", "json")
 @config_option
 @now_option
-def history_command(agency_id: str, year: int | None, rule: str | None, output_format: str,
-                    config_path: Path | None, now_text: str | None) -> None:
-    """Everything about one agency: per year, its report versions and their publication dates, its
-    findings with status and triage, and the event trail."""
-    now = parse_now(now_text)
-    with _database(config_path, now) as factory:
-        with factory.begin() as session:
-            stored_findings.expire_dismissals(session, now, audit.beijing_today(now))
-        with factory() as session:
-            try:
-                data = audit.history(session, agency_id, year=year, rule=rule)
-            except LookupError as exc:
-                fail(f"monitor history: {exc.args[0]}")
-                return
+def history_command(agency_argument: str | None, agency_id: str | None, year: int | None, rule: str | None,
+                    since_text: str | None, output_format: str, config_path: Path | None,
+                    now_text: str | None) -> None:
+    """Everything about one agency (AGENCY or --agency ID): per year, its report versions and their
+    publication dates, its findings with status and triage, and the event trail. CSV: one row per
+    version stored and per finding event, oldest first."""
+    if (agency_argument or agency_id) is None or (agency_argument and agency_id and agency_argument != agency_id):
+        fail("monitor history: 请给出一个机关编号（AGENCY 或 --agency ID）")
+    agency = agency_argument or agency_id or ""
+    filters = audit.Filters(year=year, rule=rule, since=_since(since_text),
+                            today=audit.beijing_today(parse_now(now_text)))
+    with opened(settings_from(config_path)) as store, store.reading() as session:
+        try:
+            data = audit.history(session, agency, filters)
+        except LookupError as exc:
+            fail(f"monitor history: {exc.args[0]}")
     if output_format == "json":
         click.echo(json_text(data))
-        return
-    click.echo(_history_text(data))
+    elif output_format == "csv":
+        click.echo(csv_text(audit.timeline(data), audit.TIMELINE_KEYS), nl=False)
+    else:
+        click.echo(_history_text(data))
 
 
 def _history_text(data: dict[str, Any]) -> str:
@@ -405,7 +411,7 @@ def export_command(output_format: str | None, output: Path | None, force: bool, 
         fail(f"monitor export: {output} 已存在；加 --force 覆盖")
     if not output.parent.is_dir():
         fail(f"monitor export: 目录 {output.parent} 不存在")
-    with _database(config_path, parse_now(None)) as factory, factory() as session:
+    with opened(settings_from(config_path)) as store, store.reading() as session:
         rows = audit.export_rows(session, agency=agency_id, year=year)
         writer = audit.export_xlsx if output_format == "xlsx" else audit.export_csv
         try:

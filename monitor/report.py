@@ -13,6 +13,8 @@ from monitor.template import SECTION_KEYS, empty_tables
 Value = int | float | None
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Report years the monitor accepts: the 条例 took effect in 2008.
+MIN_YEAR, MAX_YEAR = 2008, 2100
 Tables = dict[str, dict[str, dict[str, Value]]]
 
 
@@ -135,3 +137,20 @@ def leading_year(text: str) -> int | None:
     """The year a section opens with (「2024年，平潭综合实验区坚持…」)."""
     match = _LEADING_YEAR.match(nfkc(text))
     return int(match.group(1)) if match else None
+
+
+_AGENCY_SPELLINGS = (("人民政府", "政府"), ("管理委员会", "管委会"))
+
+
+def same_agency(a: str, b: str) -> bool:
+    """Whether two names denote the same agency: equal once spaces, width and the usual short forms
+    (政府 for 人民政府, 管委会 for 管理委员会) are folded, or one is the other with a region in front
+    (「新乡市卫滨区人民政府办公室」 and 「卫滨区人民政府办公室」)."""
+    def fold(name: str) -> str:
+        name = re.sub(r"\s+", "", nfkc(name))
+        for long, short in _AGENCY_SPELLINGS:
+            name = name.replace(long, short)
+        return name
+
+    a, b = fold(a), fold(b)
+    return bool(a) and bool(b) and (a.endswith(b) or b.endswith(a))

@@ -23,11 +23,13 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the report: the publisher's kind and level (SPEC §6), and
-    from the history database the previous year's report and this year's previous version."""
+    """What a rule may know besides the report: the publisher's kind, level and registered name
+    (SPEC §6), and from the history database the previous year's report and this year's previous
+    version."""
 
     kind: str | None = None  # department | government | township
     level: str | None = None  # county | prefecture | province (governments)
+    agency_name: str | None = None
     previous_year: Report | None = None
     previous_version: Report | None = None
 

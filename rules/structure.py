@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from monitor.report import UNREAD_TABLE, CellIssue, Report, leading_year, period_year, title_parts
+from monitor.report import UNREAD_TABLE, CellIssue, Report, leading_year, period_year, same_agency, title_parts
 from monitor.template import SECTION_KEYS, SECTION_TITLES, TABLE_NAMES, TABLE_ROWS, cell_label
 from rules.engine import Context, Problem, Severity, rule
 
@@ -58,6 +58,21 @@ def year_mismatch(report: Report, context: Context) -> Iterator[Problem]:
         listed = "，".join(f"{where}为{year}年" for where, year in years.items())
         yield Problem(f"报告年度不一致：{listed}。", expected=report.year, actual=sorted(set(years.values())),
                       extra={"years": years})
+
+
+@rule("AGENCY-MISMATCH", Severity.WARNING, "报告中的机关与登记的机关不符")
+def agency_mismatch(report: Report, context: Context) -> Iterator[Problem]:
+    """The agency named in the report's title is not the agency the report is filed under.
+
+    A report stored under the wrong registry entry (another agency's report, or the government's report
+    under its office) would raise false cross-year findings and hide the real agency's missing report.
+    Names count as the same when they differ only by spaces, the short forms 政府/人民政府 and
+    管委会/管理委员会, or a region in front. A warning: an auditor who finds the filing right
+    dismisses it.
+    """
+    if context.agency_name and report.agency and not same_agency(report.agency, context.agency_name):
+        yield Problem(f"报告标题中的机关为「{report.agency}」，与登记的机关「{context.agency_name}」不符，"
+                      "请核对报告是否归错了机关。", expected=context.agency_name, actual=report.agency)
 
 
 @rule("BLANK-CELL", Severity.WARNING, "表格单元格空白或无法识别")
