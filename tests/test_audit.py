@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import getpass
 import hashlib
+import importlib.util
 import io
 import json
 import re
@@ -18,13 +19,14 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from monitor import audit, registry
 from monitor.cli import main
 from monitor.cli_audit import display_width, render_table
 from monitor.config import load_settings
-from monitor.db import make_engine, models, sessions, upgrade
-from monitor.db.views import COMPLIANCE_GROUPED_SQL, COMPLIANCE_SQL
-from monitor.ingest import ingest
+from monitor.pipeline import ingest
+from monitor.report import BEIJING
+from monitor.store import Store, audit, models, registry
+from monitor.store import findings as stored_findings
+from monitor.store.database import MIGRATIONS, make_engine, upgrade
 from monitor.template import all_cells, cell_label
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +83,11 @@ class Env:
         self.url, self.tmp = url, tmp_path
         self.config = tmp_path / "monitor.toml"
         self.config.write_text(f'[database]\nurl = "{url}"\n{REGISTRY}', encoding="utf-8")
-        self.engine = make_engine(url)
+        self.store = Store(make_engine(url))
+        self.engine = self.store.engine
         upgrade(self.engine)
-        self.factory = sessions(self.engine)
-        with self.factory.begin() as session:
-            registry.sync(session, load_settings(self.config).agency, NOW)
+        with self.store.transaction() as session:
+            registry.apply(session, load_settings(self.config).agency, NOW)
         self.seed = (corpus / "weibin-office-2025.txt").read_bytes()
         self.html = (corpus / "pingtan-2024.html").read_bytes()
         self.html_location = "https://www.pingtan.gov.cn/zwgk/ndbg/t20250310_97791.html"
@@ -98,7 +100,7 @@ class Env:
         self.ingest("pingtan-bureau", self.html, self.html_location, PINGTAN_SEEN)
 
     def ingest(self, agency: str, data: bytes, location: str, now: datetime):
-        return ingest(self.factory, agency, data, location, now=now)
+        return ingest(self.store, agency, location, data=data, now=now)
 
     def run(self, *args: str, code: int = 0, env: dict[str, str] | None = None):
         result = CliRunner().invoke(main, [*args, "--config", str(self.config)], catch_exceptions=False, env=env)
@@ -109,7 +111,7 @@ class Env:
         return json.loads(self.run(*args, "--format", "json").stdout)
 
     def finding(self, rule: str, year: int = 2025, agency: str = "weibin-office") -> models.Finding:
-        with self.factory() as session:
+        with self.store.reading() as session:  # the finding is used after the session: still loaded
             return session.scalars(select(models.Finding).filter_by(rule=rule, year=year, agency_id=agency)).one()
 
 
@@ -117,7 +119,7 @@ class Env:
 def env(database_url, tmp_path, corpus_dir):
     environment = Env(database_url, tmp_path, corpus_dir)
     yield environment
-    environment.engine.dispose()
+    environment.store.close()
 
 
 def _is_beijing_iso(value: str) -> bool:
@@ -186,18 +188,19 @@ def test_reports_csv_and_table(env):
 
 def test_findings_json_has_the_spec_shape_and_values(env):
     rows = env.json("findings", "--now", "2026-02-10T12:00:00+08:00")
-    with env.factory() as session:
-        stored = {f.id: f for f in session.scalars(select(models.Finding))}
+    with env.store.reading() as session:
+        stored = {f.id: (f.agency_id, f.year, f.rule, f.severity, f.status, f.message, f.evidence, f.first_seen)
+                  for f in session.scalars(select(models.Finding))}
     assert {r["id"] for r in rows} == set(stored)
     for row in rows:
         assert list(row)[:len(audit.FINDING_KEYS)] == list(audit.FINDING_KEYS)
-        assert {"confirmed", "triaged_by", "triage_reason", "dismissed_until"} <= set(row)
+        assert {"confirmed", "triaged_by", "triage_reason", "dismissed_until", "dismissal_expired"} <= set(row)
+        assert row["dismissal_expired"] is False
         assert _is_beijing_iso(row["first_seen"]) and _is_beijing_iso(row["last_seen"])
-        finding = stored[row["id"]]
-        assert (row["agency"], row["year"], row["rule"], row["severity"], row["status"], row["message"],
-                row["evidence"]) == (finding.agency_id, finding.year, finding.rule, finding.severity,
-                                     finding.status, finding.message, finding.evidence)
-        assert datetime.fromisoformat(row["first_seen"]) == finding.first_seen
+        *finding, first_seen = stored[row["id"]]
+        assert [row["agency"], row["year"], row["rule"], row["severity"], row["status"], row["message"],
+                row["evidence"]] == finding
+        assert datetime.fromisoformat(row["first_seen"]) == first_seen
     [narrative] = [r for r in rows if r["rule"] == "NARRATIVE-SUM" and r["year"] == 2025]
     assert narrative | {"agency": "weibin-office", "severity": "error", "status": "open",
                         "first_seen": "2026-02-01T17:00:00+08:00", "last_seen": "2026-02-04T17:00:00+08:00",
@@ -222,11 +225,15 @@ def test_findings_filters(env):
     assert ("weibin-office", 2025, "NARRATIVE-SUM") in ids("--severity", "error", "--agency", "weibin-office")
     assert {f[1] for f in ids("--year", "2024")} == {2024}
     assert ids("--agency", "pingtan") == set()
+    # The 平潭综合实验区 report filed under another agency: a warning, and its only finding.
+    assert ids("--agency", "pingtan-bureau") == {("pingtan-bureau", 2024, "AGENCY-MISMATCH")}
     assert ids("--since", "2026-02-02") == {("weibin-office", 2025, "REVISED")}
     assert ids("--status", "resolved") == set()
     assert ids("--status", "open") == everything
     result = env.run("findings", "--status", "bogus", code=2)
     assert "bogus" in result.output
+    result = env.run("findings", "--rule", "NO-SUCH-RULE", code=2)  # a typo is refused, not an empty list
+    assert "没有规则 NO-SUCH-RULE" in result.stderr and result.stdout == ""
 
 
 def test_findings_csv_and_table(env):
@@ -273,16 +280,33 @@ def test_dismiss_survives_reingest_and_expires_after_until(env):
     assert row["last_seen"] == "2026-02-13T17:00:00+08:00"
     assert row | {"status": "dismissed", "triaged_by": "审计员甲", "triage_reason": "会议场次不计入信息条数",
                   "dismissed_until": "2026-03-01", "confirmed": False} == row
-    assert env.json("findings", "--status", "dismissed", "--now", "2026-03-01T23:59:00+08:00")[0]["id"] == finding.id
-    # The day after --until (Beijing time), the finding is open again and the trail says why.
+    [row] = env.json("findings", "--status", "dismissed", "--now", "2026-03-01T23:59:00+08:00")
+    assert row["id"] == finding.id and row["dismissal_expired"] is False
+    # The day after --until (Beijing time), the finding reads as open again; listing writes nothing.
     assert env.json("findings", "--status", "dismissed", "--now", "2026-03-02T00:30:00+08:00") == []
     [row] = env.json("findings", "--rule", "NARRATIVE-SUM", "--year", "2025", "--now", "2026-03-02T00:30:00+08:00")
-    assert row["status"] == "open" and row["triaged_by"] == "审计员甲"
+    assert row["status"] == "open" and row["triaged_by"] == "审计员甲" and row["dismissal_expired"] is True
+    assert row["dismissed_until"] == "2026-03-01"
+    assert [r["id"] for r in env.json("findings", "--status", "open", "--rule", "NARRATIVE-SUM", "--year", "2025",
+                                      "--now", "2026-03-02T00:30:00+08:00")] == [finding.id]
+    [year] = env.json("history", "weibin-office", "--year", "2025", "--now", "2026-03-02T00:30:00+08:00")["years"]
+    [listed] = [f for f in year["findings"] if f["id"] == finding.id]
+    assert (listed["status"], listed["dismissal_expired"]) == ("open", True)
+    events = [e for e in year["events"] if e["finding_id"] == finding.id]
+    assert [e["action"] for e in events] == ["opened", "dismiss"]
+    assert events[1]["actor"] == "审计员甲" and "会议场次不计入信息条数" in events[1]["reason"]
+    assert events[1]["at"] == "2026-02-10T09:00:00+08:00"
+    assert env.finding("NARRATIVE-SUM").status == "dismissed"  # the table still says dismissed
+    # A writing command writes the expiry back, at its (real) time, and the trail says why.
+    with env.store.transaction() as session:
+        assert stored_findings.expire_dismissals(session, datetime(2026, 3, 2, 0, 30, tzinfo=BEIJING)) == 1
+    assert env.finding("NARRATIVE-SUM").status == "open"
     events = [e for e in env.json("history", "weibin-office", "--year", "2025")["years"][0]["events"]
               if e["finding_id"] == finding.id]
     assert [e["action"] for e in events] == ["opened", "dismiss", "dismissal-expired"]
-    assert events[1]["actor"] == "审计员甲" and "会议场次不计入信息条数" in events[1]["reason"]
-    assert events[1]["at"] == "2026-02-10T09:00:00+08:00"
+    assert events[2]["at"] == "2026-03-02T00:30:00+08:00" and "2026-03-01" in events[2]["reason"]
+    [row] = env.json("findings", "--rule", "NARRATIVE-SUM", "--year", "2025", "--now", "2026-03-02T00:30:00+08:00")
+    assert (row["status"], row["dismissal_expired"]) == ("open", False)
 
 
 def test_dismiss_without_until_and_default_actor(env):
@@ -335,6 +359,30 @@ def test_history_json(env):
     assert env.json("history", "weibin")["years"] == []
 
 
+def test_history_agency_option_since_and_csv(env):
+    data = env.json("history", "weibin-office")
+    assert env.json("history", "--agency", "weibin-office") == data
+    assert "请给出一个机关编号" in env.run("history", code=2).stderr
+    assert "请给出一个机关编号" in env.run("history", "weibin-office", "--agency", "pingtan", code=2).stderr
+    # --since keeps the versions and findings first seen, and the events, on or after it.
+    [year] = env.json("history", "weibin-office", "--since", "2026-02-02")["years"]
+    assert year["year"] == 2025 and [v["version"] for v in year["versions"]] == [2]
+    assert {f["rule"] for f in year["findings"]} == {"REVISED"}
+    assert [(e["rule"], e["action"], e["report_version"]) for e in year["events"]] == [("REVISED", "opened", 2)]
+    # CSV: one row per version stored and per finding event, oldest first.
+    rows = list(csv.DictReader(io.StringIO(env.run("history", "weibin-office", "--format", "csv").stdout)))
+    assert tuple(rows[0]) == audit.TIMELINE_KEYS
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    assert [(r["year"], r["version"], r["detail"]) for r in rows if r["event"] == "stored"] == [
+        ("2023", "1", "weibin-2023.txt"), ("2024", "1", "weibin-2024.txt"), ("2025", "1", "weibin-2025.txt"),
+        ("2025", "2", "weibin-2025-v2.txt")]
+    events = [(int(r["year"]), int(r["finding_id"]), r["event"]) for r in rows if r["event"] != "stored"]
+    assert events == [(y["year"], e["finding_id"], e["action"]) for y in data["years"] for e in y["events"]]
+    messages = {f["id"]: f["message"] for y in data["years"] for f in y["findings"]}
+    assert all(r["detail"] == messages[int(r["finding_id"])] for r in rows if r["event"] != "stored")
+    assert [r["version"] for r in rows if r["rule"] == "REVISED"] == ["2"]
+
+
 def test_history_table_and_unknown_agency(env):
     finding = env.finding("NARRATIVE-SUM")
     env.run("findings", "dismiss", str(finding.id), "--reason", "会议场次", "--by", "审计员甲", "--until", "2026-03-01",
@@ -353,7 +401,7 @@ def test_history_table_and_unknown_agency(env):
 # --- monitor export --------------------------------------------------------------------------------
 
 def _stored_cells(env) -> dict[tuple, float | None]:
-    with env.factory() as session:
+    with env.store.reading() as session:
         rows = session.execute(
             select(models.Report.agency_id, models.Report.year, models.Report.version, models.ReportValue.table_key,
                    models.ReportValue.row_key, models.ReportValue.field_key, models.ReportValue.value)
@@ -397,7 +445,7 @@ def test_export_csv_round_trips_every_value(env):
     assert tuple(header) == audit.EXPORT_HEADER
     _check_export_rows(env, [tuple(r) for r in reader])
     # A value the document left blank is an empty field, not 0.
-    with env.factory.begin() as session:
+    with env.store.transaction() as session:
         report_id = session.scalar(select(models.Report.id).where(models.Report.agency_id == "pingtan"))
         session.execute(sa.update(models.ReportValue).where(
             models.ReportValue.report_id == report_id, models.ReportValue.row_key == "fees").values(value=None))
@@ -449,7 +497,7 @@ def test_export_refuses_to_overwrite_and_default_names(env, monkeypatch):
 
 def test_export_rows_stream_in_batches(env):
     """The export reads through the database cursor in batches, not all rows at once."""
-    with env.factory() as session:
+    with env.store.reading() as session:
         rows = audit.export_rows(session, batch=7)
         first = next(rows)
         assert first[:5] == ("pingtan", "平潭综合实验区", "福建省/平潭综合实验区", 2024, 1)
@@ -490,8 +538,21 @@ def test_schema_doc_queries_run_and_answer(env):
     assert ran == len(queries) - 1  # one dialect-specific query is for the other database
 
 
+def _revision_module(name: str):
+    """A migration revision file as a module (it imports only alembic and the standard library)."""
+    path = MIGRATIONS / "versions" / name
+    spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_both_compliance_bodies_give_the_rows_of_the_view(env):
     # SQLite's view probes the findings per row, PostgreSQL's counts them in one grouped pass (0005).
+    grouped = _revision_module("0005_compliance_grouped_on_postgresql.py")
+    probing, grouping = grouped.COMPLIANCE_SQL, grouped.COMPLIANCE_GROUPED_SQL
+    assert probing == _revision_module("0002_auditor_views.py").COMPLIANCE_SQL  # 0005 downgrades to 0002's body
     env.run("findings", "dismiss", str(env.finding("REVISED").id), "--reason", "只改了错别字", "--by", "审计员甲")
     columns = "agency_id, year, versions, first_published_day, deadline, on_time, open_errors, open_warnings, dismissed"
     with env.engine.connect() as connection:
@@ -499,7 +560,7 @@ def test_both_compliance_bodies_give_the_rows_of_the_view(env):
             return [tuple(r) for r in connection.execute(sa.text(f"SELECT {columns} FROM {source} ORDER BY 1, 2"))]
 
         view = rows("v_compliance")
-        for body in (COMPLIANCE_SQL, COMPLIANCE_GROUPED_SQL):
+        for body in (probing, grouping):
             assert rows(f"({body.removeprefix('CREATE VIEW v_compliance AS')}) body") == view
     assert len(view) == 5
     assert all(any(row[i] for row in view) for i in (6, 7, 8)), view  # errors, warnings and a dismissal counted

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 import time
@@ -16,8 +17,9 @@ from sqlalchemy import func, select
 from monitor.batch import WORKER_DIED, Failed, Job, ingest_many, read_manifest
 from monitor.cli import main
 from monitor.config import Agency
-from monitor.db import models
 from monitor.errors import InputError
+from monitor.pipeline import IngestStatus
+from monitor.store import Store, models
 
 NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 AGENCIES = [Agency(id=f"office-{i}", name=f"某区第{i}局", kind="department", region="河南省/新乡市/卫滨区")
@@ -30,35 +32,36 @@ def seed(corpus_dir) -> bytes:
 
 
 @pytest.fixture
-def factory(registered):
+def store(registered) -> Store:
     return registered(AGENCIES, NOW)
 
 
-def _variant(seed: bytes, n: int) -> bytes:
-    """The seed with its overview changed, so that each variant is another version."""
-    return seed.replace("主动公开".encode(), f"主动公开（第{n}稿）".encode(), 1)
+def _variant(seed: bytes, n: int, year: int = 2025) -> bytes:
+    """The seed with its overview changed, so that each variant is another version; a report of `year`
+    (the document states its year: a year given with a job only fills in a year the document lacks)."""
+    return seed.replace(b"2025", str(year).encode()).replace("主动公开".encode(), f"主动公开（第{n}稿）".encode(), 1)
 
 
-def _reports(factory) -> int:
-    with factory() as session:
+def _reports(store: Store) -> int:
+    with store.reading() as session:
         return session.scalar(select(func.count()).select_from(models.Report))
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_every_job_is_stored_in_order_and_a_bad_one_fails_alone(factory, seed, tmp_path, workers):
+def test_every_job_is_stored_in_order_and_a_bad_one_fails_alone(store, seed, tmp_path, workers):
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.7\n garbage")
     jobs = []
     for agency in AGENCIES:
         for year in (2024, 2025):
-            jobs.append(Job(agency.id, f"{agency.id}-{year}.txt", NOW, year, _variant(seed, year)))
+            jobs.append(Job(agency.id, f"{agency.id}-{year}.txt", NOW, year, _variant(seed, year, year)))
     # Three versions of one agency-year: numbered in the order given, whatever the workers do.
     jobs += [Job("office-1", f"office-1-2025-v{n}.txt", NOW + timedelta(days=n), 2025, _variant(seed, 10 + n))
              for n in (1, 2)]
     jobs.append(Job("office-2", str(bad), NOW))
     jobs.append(Job("nobody", "nobody.txt", NOW, 2025, seed))
 
-    results = list(ingest_many(factory, jobs, workers=workers))
+    results = list(ingest_many(store, jobs, workers=workers))
 
     order = [a.id for a in AGENCIES] + ["nobody"]  # grouped by agency, in the order of first appearance
     assert [job for job, _ in results] == [job for agency in order for job in jobs if job.agency_id == agency]
@@ -66,12 +69,14 @@ def test_every_job_is_stored_in_order_and_a_bad_one_fails_alone(factory, seed, t
     assert isinstance(outcomes[str(bad)], Failed) and "PDF" in outcomes[str(bad)].reason
     assert isinstance(outcomes["nobody.txt"], Failed) and "登记册中没有机关 nobody" in outcomes["nobody.txt"].reason
     assert [outcomes[f"office-1-2025-v{n}.txt"].version for n in (1, 2)] == [2, 3]
-    assert _reports(factory) == 4 * 2 + 2
-    with factory() as session:
+    assert {(outcomes[f"{a.id}-{y}.txt"].year, outcomes[f"{a.id}-{y}.txt"].status) for a in AGENCIES
+            for y in (2024, 2025)} == {(2024, IngestStatus.NEW), (2025, IngestStatus.NEW)}
+    assert _reports(store) == 4 * 2 + 2
+    with store.reading() as session:
         versions = dict(session.execute(select(models.Report.version, models.Report.url).where(
             models.Report.agency_id == "office-1", models.Report.year == 2025)).all())
     assert versions == {1: "office-1-2025.txt", 2: "office-1-2025-v1.txt", 3: "office-1-2025-v2.txt"}
-    with factory() as session:  # the cross-year rules saw the previous year whatever the order of the workers
+    with store.reading() as session:  # the cross-year rules saw the previous year whatever the order of the workers
         reuse = session.scalars(select(models.Finding.agency_id).where(models.Finding.rule == "TEXT-REUSE",
                                                                         models.Finding.year == 2025)).all()
     assert set(reuse) == {a.id for a in AGENCIES}
@@ -116,21 +121,30 @@ def test_ingest_manifest_command(tmp_path, database_url, seed):
     folder = tmp_path / "received"
     folder.mkdir()
     for i in range(3):
-        (folder / f"r{i}.txt").write_bytes(_variant(seed, i))
+        (folder / f"r{i}.txt").write_bytes(_variant(seed, i, 2024 if i == 1 else 2025))
     manifest = folder / "manifest.csv"
+    # office-3's row gives a year its document contradicts: refused, the document is the witness of its year.
     manifest.write_text("agency,location,year\noffice-0,r0.txt,\noffice-1,r1.txt,2024\noffice-0,r2.txt,\n"
-                        "office-2,missing.txt,\n", encoding="utf-8")
+                        "office-2,missing.txt,\noffice-3,r2.txt,2024\n", encoding="utf-8")
     result = _run("ingest", "--manifest", str(manifest), "--workers", "2", "--config", config,
                   "--now", "2026-02-01T09:00:00+08:00")
-    assert result.exit_code == 2, result.output  # one row failed; the others are stored
+    assert result.exit_code == 2, result.output  # two rows failed; the others are stored
     lines = result.stdout.splitlines()
-    assert lines[:3] == ["office-0 2025年度 第1版：已入库；问题：新发现 1",
-                         "office-0 2025年度 第2版：已入库（新版本）；问题：新发现 1，仍存在 1",
-                         "office-1 2024年度 第1版：已入库；问题：新发现 1"]
-    assert lines[-1] == f"共 4 份：新入库 2，新版本 1，内容未变 0，失败 1（{manifest}）"
+    # The sample is 卫滨区人民政府办公室's report, filed here under 某区第N局: each version also raises
+    # AGENCY-MISMATCH (one more 新发现 on each agency's first version, one more 仍存在 on the second).
+    assert lines[:3] == ["office-0 2025年度 第1版：已入库；问题：新发现 2",
+                         "office-0 2025年度 第2版：已入库（新版本）；问题：新发现 1，仍存在 2",
+                         "office-1 2024年度 第1版：已入库；问题：新发现 2"]
+    assert lines[-1] == f"共 5 份：新入库 2，新版本 1，内容未变 0，失败 2（{manifest}）"
     assert f"monitor ingest: {folder / 'missing.txt'}: 文件不存在" in result.stderr
+    assert (f"monitor ingest: {folder / 'r2.txt'}: 文件中的报告年度为 2025 年，与指定的 2024 年不符"
+            in result.stderr)
+    found = json.loads(_run("findings", "--format", "json", "--config", config).stdout)
+    assert sorted((f["agency"], f["year"], f["rule"]) for f in found) == [
+        ("office-0", 2025, "AGENCY-MISMATCH"), ("office-0", 2025, "NARRATIVE-SUM"), ("office-0", 2025, "REVISED"),
+        ("office-1", 2024, "AGENCY-MISMATCH"), ("office-1", 2024, "NARRATIVE-SUM")]
     again = _run("ingest", "--manifest", str(manifest), "--config", config)
-    assert again.stdout.splitlines()[-1] == f"共 4 份：新入库 0，新版本 0，内容未变 3，失败 1（{manifest}）"
+    assert again.stdout.splitlines()[-1] == f"共 5 份：新入库 0，新版本 0，内容未变 3，失败 2（{manifest}）"
 
 
 @pytest.mark.parametrize("args,message", [
@@ -148,7 +162,7 @@ def test_ingest_arguments_are_checked(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output
 
 
-def test_a_worker_that_dies_fails_the_jobs_not_yet_reported(factory, seed):
+def test_a_worker_that_dies_fails_the_jobs_not_yet_reported(store, seed):
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self):
             time.sleep(20)
@@ -168,7 +182,7 @@ def test_a_worker_that_dies_fails_the_jobs_not_yet_reported(factory, seed):
     timer = threading.Timer(4.0, kill_workers)
     timer.start()
     try:
-        results = list(ingest_many(factory, jobs, workers=2))
+        results = list(ingest_many(store, jobs, workers=2))
     finally:
         timer.cancel()
         server.shutdown()

@@ -68,10 +68,9 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries; nothing it does is committed."""
+        """A session for queries; nothing it does is committed (closing it rolls back)."""
         with self.sessions() as session:
             yield session
-            session.rollback()
 
     def close(self) -> None:
         self.engine.dispose()
