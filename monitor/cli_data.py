@@ -12,16 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from monitor.batch import Failed, Job, ingest_many, read_manifest
 from monitor.config import EMBEDDED_SOURCE, ConfigError, Settings, load_settings
 from monitor.errors import InputError
-from monitor.pipeline import Ingested, IngestStatus
 from monitor.store import Store, StoreError, create, findings, open_store, registry
 from monitor.store.database import head_revision, refresh_statistics
+
+if TYPE_CHECKING:
+    from monitor.pipeline import Ingested
 
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path),
                              help="Configuration file (default ./monitor.toml; embedded defaults without one).")
@@ -106,15 +107,17 @@ def init(config_path: Path | None) -> None:
         click.echo(f"未找到 monitor.toml，使用内置默认配置；数据目录：{settings.base_dir}")
 
 
-STATUS_WORDS = {IngestStatus.NEW: "已入库", IngestStatus.VERSION: "已入库（新版本）",
-                IngestStatus.UNCHANGED: "内容未变，未新增版本"}
 COUNT_WORDS = {"opened": "新发现", "seen": "仍存在", "reopened": "再次出现", "resolved": "已解决"}
 
 
 def describe(agency_id: str, result: Ingested) -> str:
     """One line for a stored document: agency, year, version, what happened, the findings counted."""
+    from monitor.pipeline import IngestStatus
+
+    status_words = {IngestStatus.NEW: "已入库", IngestStatus.VERSION: "已入库（新版本）",
+                    IngestStatus.UNCHANGED: "内容未变，未新增版本"}
     counts = "，".join(f"{COUNT_WORDS[k]} {v}" for k, v in result.counts.items() if v)
-    return (f"{agency_id} {result.year}年度 第{result.version}版：{STATUS_WORDS[result.status]}"
+    return (f"{agency_id} {result.year}年度 第{result.version}版：{status_words[result.status]}"
             + (f"；问题：{counts}" if counts else ""))
 
 
@@ -139,6 +142,8 @@ def ingest(location: str | None, agency_id: str | None, year: int | None, manife
         fail("monitor ingest: 请用 --agency 指定发布机关")
     if manifest is not None and (agency_id or year):
         fail("monitor ingest: --manifest 的机关和年度写在清单的 agency、year 列，不能再用 --agency、--year")
+    from monitor.batch import Failed, Job, ingest_many, read_manifest  # only ingest reads documents
+
     now = parse_now(now_text)
     settings = settings_from(config_path)
     try:
