@@ -4,13 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint docs bench bench-documents bench-history libreoffice clean
+LOCK := requirements.lock
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint docs bench lock libreoffice clean
+
+# Installs exactly the versions of requirements.lock (pip constraints: every runtime and dev
+# dependency, transitively), so a fresh machine tests what was tested. `make lock` refreshes it.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
+
+# Re-resolves pyproject.toml's dependency ranges (newest versions allowed) in a throwaway venv and
+# rewrites requirements.lock from its `pip freeze`. Then run `make test` and commit the lock.
+# (Building the project leaves build/ behind: removed unless it was there before.)
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	if [ ! -e build ]; then trap 'rm -rf "$$tmp" build' EXIT; fi && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/pip" install --quiet --upgrade pip && \
+	"$$tmp/venv/bin/pip" install --quiet '.[dev]' && \
+	{ echo "# pip constraints: every runtime and dev dependency of annual-report-monitor, transitively."; \
+	  echo "# Used by the install step of the Makefile: pip install -c $(LOCK) -e '.[dev]'."; \
+	  echo "# Made by \`make lock\` ($$("$$tmp/venv/bin/python" -V), $$(date -u +%Y-%m-%d)): a throwaway venv,"; \
+	  echo "# pip install '.[dev]' without constraints, pip freeze --exclude-editable without the project."; \
+	  "$$tmp/venv/bin/pip" freeze --exclude-editable --exclude annual-report-monitor; } > "$$tmp/lock" && \
+	cp "$$tmp/lock" $(LOCK) && echo "wrote $(LOCK): $$(grep -cv '^#' $(LOCK)) pinned packages"
 
 # Until the scheduled service exists, `make run` runs the monitor's main job as far as it exists:
 # migrate the embedded SQLite database, store the bundled sample report, list what was found.
@@ -21,6 +41,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy monitor rules scrapers
 	$(BIN)/python -m rules.catalog --check docs/rules.md
 	@$(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
@@ -33,19 +54,19 @@ docs: $(STAMP)
 
 # Benchmarks write their own marked section of docs/performance.md.
 bench: $(STAMP)
-	$(BIN)/python bench/check_throughput.py --write docs/performance.md
+	$(BIN)/python bench/report.py --write docs/performance.md
 
-bench-documents: $(STAMP)
-	$(BIN)/python bench/document_formats.py --write docs/performance.md
-
-bench-history: $(STAMP)
-	$(BIN)/python bench/history_bench.py --write docs/performance.md
-	$(BIN)/python bench/history_bench.py --workers 2 --write docs/performance.md
-
-# DOC and WPS files are read through LibreOffice (optional; CI installs it). Needs root and apt.
+# DOC and WPS files are read through LibreOffice (optional; CI installs it), and the PDFs it makes
+# of the test documents need a CJK font. Installs whichever of the two is missing. Needs root and apt.
 libreoffice:
-	command -v soffice >/dev/null || (apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-wqy-microhei)
+	@missing=""; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui"; \
+	dpkg-query -W -f '$${Status}' fonts-wqy-microhei 2>/dev/null | grep -q 'install ok installed' || \
+	  missing="$$missing fonts-wqy-microhei"; \
+	if [ -z "$$missing" ]; then echo "LibreOffice and fonts-wqy-microhei are installed"; exit 0; fi; \
+	echo "installing:$$missing"; \
+	apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -10,7 +10,8 @@ tables), so a report rendered here parses back to `doc.values` exactly when the 
   allowed to break across pages, page numbers 「- N -」).
 * `render_pdf_via_libreoffice(docx_paths, outdir)` — many DOCX to PDF in ONE `soffice` call.
 * `render_pdf_reportlab(doc, rng, **options)` — an independent PDF producer: platypus tables with
-  GRID ruling and SPAN merges in the CID font STSong-Light (or an embedded TrueType subset); 表三
+  GRID ruling and SPAN merges in the CID font STSong-Light (or an embedded TrueType subset of a font
+  made here, `SYNTH_TTF`: no test PDF depends on the fonts installed on the machine); 表三
   continued on the next page either by reportlab itself (`splitByRow`, `repeatRows`) or split by
   hand inside the 办理结果 block, optionally through a row broken over the page.
 * `corpus_documents(n, seed, outdir)` — (name, bytes, expected tables) mixing the three producers.
@@ -24,6 +25,8 @@ Run `python tests/synth_documents.py fixtures` to regenerate tests/fixtures/docu
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import json
 import os
@@ -51,8 +54,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.cidfonts import CIDFontInfo, UnicodeCIDFont, structToPDF
 from reportlab.pdfgen import canvas
 from reportlab.platypus import LayoutError, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -67,7 +70,27 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_TYPE = "application/pdf"
 DOC_TYPE = "application/msword"
 FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+class _CIDFont(UnicodeCIDFont):
+    """reportlab's built-in CID font (no font file: the reader supplies the glyphs), whose
+    CIDSystemInfo strings (Registry 「Adobe」, Ordering 「GB1」) are PDF strings. reportlab writes
+    them as raw text, never encrypted, so in an encrypted PDF a reader decrypts them to garbage,
+    can't find the character collection and reads the text as (cid:N)."""
+
+    def addObjects(self, doc: Any) -> None:  # CIDFont.addObjects with the strings encryptable
+        internal = f"F{len(doc.fontMapping) + 1}"
+        info = copy.deepcopy(CIDFontInfo[self.face.name])
+        info["Name"], info["Encoding"] = "/" + internal, "/" + self.encodingName
+        for descendant in info["DescendantFonts"]:
+            system = descendant["CIDSystemInfo"]
+            for key in ("Registry", "Ordering"):
+                system[key] = pdfdoc.PDFString(system[key].strip("()"))
+        doc.idToObject["BasicFonts"].dict[internal] = doc.Reference(structToPDF(info), internal)
+        doc.fontMapping[self.name] = "/" + internal
+
+
+pdfmetrics.registerFont(_CIDFont(FONT))
 
 # Filler sentences without figures (they can't trip a narrative rule), used to lengthen a report.
 _PLAIN_FILLER = (
@@ -457,23 +480,63 @@ PDF_OPTIONS: dict[str, tuple[Any, ...]] = {
     "narrow": (False, True),
     "page_numbers": (False, True),
     "label_breaks": (False, True),
-    "font": ("cid", "ttf"),  # the built-in CID font STSong-Light (not embedded) / an embedded TrueType subset
+    "font": ("cid", "ttf"),  # the built-in CID font STSong-Light (not embedded) / an embedded subset of SYNTH_TTF
     "row_break": (False, True),  # manual split: the row at the cut is broken over the page (label in two parts)
 }
-# The TrueType font of the "ttf" variant (falls back to the CID font where it is not installed).
-TTF_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc")
+# The TrueType font of the "ttf" variant: made here with fontTools (a test dependency), so the PDFs
+# are the same on every machine. Every glyph is a box (the page shows the layout, not the text;
+# the text layer is exact): full-width 1 em for CJK characters and punctuation, 0.5 em below
+# U+2E80. A character outside these ranges would be lost from the text layer (reportlab draws
+# glyph 0 for it, with no Unicode mapping), and the round-trip tests would fail.
+SYNTH_TTF = "SynthCJK"
+TTF_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2000, 0x206F), (0x2100, 0x21FF), (0x2460, 0x24FF), (0x2500, 0x25FF),
+              (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
 
 
-def _ttf() -> str | None:
+def synth_ttf() -> bytes:
+    """The TrueType font file of the "ttf" variant (about 1.5 MB, made in about 2 s)."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    def box(width: int) -> Any:
+        pen = TTGlyphPen(None)
+        if width:
+            left, right = width // 10, width - width // 10
+            for x0, y0, x1, y1, clockwise in ((left, -60, right, 760, True), (left + 60, 0, right - 60, 700, False)):
+                corners = [(x0, y0), (x0, y1), (x1, y1), (x1, y0)]
+                pen.moveTo(corners[0])
+                for point in (corners[1:] if clockwise else corners[:0:-1]):
+                    pen.lineTo(point)
+                pen.closePath()
+        return pen.glyph()
+
+    empty, narrow, wide = box(0), box(500), box(1000)
+    glyphs, widths, cmap = {".notdef": wide}, {".notdef": 1000}, {}
+    for low, high in TTF_RANGES:
+        for code in range(low, high + 1):
+            name, width = f"uni{code:04X}", 500 if code < 0x2E80 else 1000
+            blank = code in (0x20, 0xA0, 0x3000) or 0x2000 <= code <= 0x200F
+            glyphs[name], widths[name], cmap[code] = empty if blank else narrow if width == 500 else wide, width, name
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(list(glyphs))
+    builder.setupCharacterMap(cmap)
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({name: (widths[name], getattr(glyph, "xMin", 0)) for name, glyph in glyphs.items()})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Synth CJK", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120, fsType=0)
+    builder.setupPost()
+    out = io.BytesIO()
+    builder.save(out)
+    return out.getvalue()
+
+
+@functools.cache
+def _ttf() -> str:
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if "WQY" in pdfmetrics.getRegisteredFontNames():
-        return "WQY"
-    for path in TTF_PATHS:
-        if Path(path).is_file():
-            pdfmetrics.registerFont(TTFont("WQY", path, subfontIndex=0))
-            return "WQY"
-    return None
+    pdfmetrics.registerFont(TTFont(SYNTH_TTF, io.BytesIO(synth_ttf())))
+    return SYNTH_TTF
 
 
 def render_pdf_reportlab(doc: Doc, rng: random.Random, **options: Any) -> bytes:
@@ -496,7 +559,7 @@ def _pdf_bytes(doc: Doc, rng: random.Random, encrypt: StandardEncryption | None 
     style = Style(ascii_brackets=0.1 if rng.random() < 0.3 else 0.0, breaks=0.3 if o["label_breaks"] else 0,
                   thousands=rng.random() < 0.2, fee_zero_decimals=rng.random() < 0.3)
     size = rng.choice((10.5, 12))
-    font = (_ttf() or FONT) if o["font"] == "ttf" else FONT
+    font = _ttf() if o["font"] == "ttf" else FONT
     body = ParagraphStyle("body", fontName=font, fontSize=size, leading=size * 1.6, firstLineIndent=2 * size,
                           wordWrap="CJK")
     head = ParagraphStyle("head", parent=body, fontSize=size + 1)
@@ -648,9 +711,8 @@ def encrypted_pdf(rng: random.Random, user_password: str = "secret") -> bytes:
     `user_password=""` only the owner password is set: anyone can open it (a "protected" PDF)."""
     security = StandardEncryption(user_password, ownerPassword="owner-" + uuid.uuid4().hex[:8], canCopy=0,
                                   canModify=0)
-    # ttf: reportlab encrypts the CIDSystemInfo strings of its CID fonts under the wrong object
-    # number, so pdfminer would read the CID font's text as (cid:N) once the file is decrypted.
-    return _pdf_bytes(synth.random_doc(rng), rng, encrypt=security, font="ttf")
+    # The CID font: the one whose encryption needs _CIDFont's repair (see there).
+    return _pdf_bytes(synth.random_doc(rng), rng, encrypt=security, font="cid")
 
 
 def truncated_pdf(rng: random.Random) -> bytes:

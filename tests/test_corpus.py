@@ -1,14 +1,41 @@
-"""The reference reports of ../shared/corpus give exactly their expected output (SPEC §4)."""
+"""The reference reports (tests/fixtures/corpus, copied from ../shared/corpus) give exactly their
+expected output (SPEC §4); the copies are the shared corpus's files, byte for byte."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from monitor.pipeline import check_document
 
-CASES = ["weibin-office-2025.txt", "pingtan-2024.html"]
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+# every report of the corpus with an expected output
+CASES = sorted(path.name for path in CORPUS.iterdir()
+               if not path.name.endswith(".expected.json") and (CORPUS / f"{path.stem}.expected.json").is_file())
+# other copies of shared corpus files in the repository
+SAMPLES = [ROOT / "monitor" / "samples" / "weibin-office-2025.txt"]
+
+
+def test_the_corpus_is_there():
+    assert {"pingtan-2024.html", "weibin-office-2025.txt"} <= set(CASES), CASES
+
+
+def test_repository_copies_match_shared(shared_corpus_dir):
+    """The only test that reads ../shared: it skips without it, except under CI or with
+    MONITOR_REQUIRE_SHARED=1 (conftest.unavailable)."""
+    copies = [*sorted(CORPUS.iterdir()), *SAMPLES]
+    differ = [str(path.relative_to(ROOT)) for path in copies
+              if not (shared_corpus_dir / path.name).is_file()
+              or (shared_corpus_dir / path.name).read_bytes() != path.read_bytes()]
+    assert differ == [], f"not byte-identical to {shared_corpus_dir}: copy them again"
+    expected = {path.name.removesuffix(".expected.json") for path in shared_corpus_dir.glob("*.expected.json")}
+    reports = [path.name for path in shared_corpus_dir.iterdir()
+               if path.name.endswith(".expected.json") or path.stem in expected]
+    missing = [name for name in sorted(reports) if not (CORPUS / name).is_file()]
+    assert missing == [], f"in {shared_corpus_dir} but not in {CORPUS.relative_to(ROOT)}: copy them"
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -2,17 +2,17 @@
 
 These are the formats agencies attach: Word files and PDFs exported from them. The conversion
 runs once per session; without LibreOffice the tests skip, unless MONITOR_REQUIRE_LIBREOFFICE=1
-(set by .ci/run), where they fail.
+(set by .ci/run) or CI is set, where they fail. The page is tests/fixtures/corpus/pingtan-2024.html.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
 import pytest
+from conftest import unavailable
 
 from monitor.parsing.convert import soffice
 from monitor.pipeline import check_document
@@ -28,9 +28,8 @@ def _convert(source, target: str, outdir, profile) -> object:
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory, corpus_dir):
     if soffice() is None:
-        if os.environ.get("MONITOR_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice (soffice) is required here but not installed: run `make libreoffice`")
-        pytest.skip("LibreOffice (soffice) not installed: `make libreoffice` to run these tests")
+        unavailable("LibreOffice (soffice) not installed: `make libreoffice` to run these tests",
+                    "MONITOR_REQUIRE_LIBREOFFICE")
     folder = tmp_path_factory.mktemp("formats")
     profile = folder / "profile"
     html = folder / "pingtan.html"
