@@ -21,6 +21,7 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from monitor.errors import InputError
+from monitor.fetch import read_text_file
 from monitor.pipeline import Ingested, ingest
 from monitor.report import MAX_YEAR, MIN_YEAR
 from monitor.store import Store
@@ -128,10 +129,7 @@ MANIFEST_COLUMNS = ("agency", "location")
 def read_manifest(path: Path, now: datetime) -> list[Job]:
     """Jobs from a CSV file with the columns agency, location and (optional) year; a relative
     location is a file beside the manifest. Raises InputError naming the line, field and reason."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: 不是 UTF-8 编码的 CSV") from None
+    text = read_text_file(path)
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:

@@ -19,7 +19,7 @@ import click
 from monitor.config import EMBEDDED_SOURCE, ConfigError, Settings, load_settings
 from monitor.errors import InputError
 from monitor.store import Store, StoreError, create, findings, open_store, registry
-from monitor.store.database import head_revision, refresh_statistics
+from monitor.store.database import SCHEMA_REVISION, refresh_statistics
 
 if TYPE_CHECKING:
     from monitor.pipeline import Ingested
@@ -100,7 +100,7 @@ def init(config_path: Path | None) -> None:
         fail(f"monitor init: {exc}")
     with store, store.transaction() as session:
         changes = registry.apply(session, settings.agency, datetime.now(UTC))
-    state = "新建" if before is None else "已是最新" if before == head_revision() else f"已从 {before} 迁移"
+    state = "新建" if before is None else "已是最新" if before == SCHEMA_REVISION else f"已从 {before} 迁移"
     click.echo(f"数据库已就绪（{state}）：{store.name}")
     click.echo(f"登记册（{settings.source.strip('（）')}）：{changes.summary()}")
     if settings.source == EMBEDDED_SOURCE:
@@ -125,7 +125,7 @@ def describe(agency_id: str, result: Ingested) -> str:
 @click.argument("location", required=False)
 @click.option("--agency", "agency_id", help="Registry id of the publishing agency.")
 @click.option("--year", type=int, help="Report year, when the document does not say it.")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--manifest", type=click.Path(path_type=Path),
               help="CSV file of many documents (columns agency, location, year) instead of LOCATION.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for --manifest (default: CPUs).")
 @config_option
@@ -192,14 +192,16 @@ def sync_agencies(config_path: Path | None) -> None:
 
 
 @agencies.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @config_option
 def import_agencies(path: Path, config_path: Path | None) -> None:
     """Import (insert or update) agencies from a CSV file with the SPEC §6 columns."""
+    from monitor.fetch import read_text_file
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{path}: 不是 UTF-8 编码的 CSV（请以 UTF-8 保存）")
+        text = read_text_file(path)
+    except InputError as exc:
+        fail(f"monitor agencies import: {exc}")
     with opened(settings_from(config_path)) as store:
         with store.transaction() as session:
             known = frozenset(registry.known_ids(session))

@@ -30,6 +30,21 @@ def read_location(location: str, timeout: float = 30.0) -> tuple[bytes, str | No
         raise InputError(f"无法读取文件：{exc.strerror}") from None
 
 
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file named on the command line (a manifest, a registry CSV); a BOM is dropped.
+    Raises InputError naming the file and why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: 文件不存在") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: 这是一个目录，不是文件") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: 不是 UTF-8 编码的文本文件（请以 UTF-8 保存）") from None
+    except OSError as exc:
+        raise InputError(f"{path}: 无法读取文件：{exc.strerror or exc}") from None
+
+
 def _read_url(url: str, timeout: float) -> tuple[bytes, str | None]:
     try:
         with requests.get(url, timeout=timeout, stream=True, headers={"User-Agent": USER_AGENT}) as response:

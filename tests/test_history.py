@@ -21,7 +21,14 @@ from monitor.errors import InputError
 from monitor.pipeline import IngestStatus, ingest
 from monitor.report import BEIJING
 from monitor.store import Store, audit, findings, models, open_store, registry
-from monitor.store.database import MIGRATIONS, alembic_config, head_revision, make_engine, refresh_statistics, upgrade
+from monitor.store.database import (
+    MIGRATIONS,
+    SCHEMA_REVISION,
+    alembic_config,
+    make_engine,
+    refresh_statistics,
+    upgrade,
+)
 from monitor.store.models import FindingAction, FindingStatus
 from monitor.store.versions import load
 from monitor.template import all_cells
@@ -211,7 +218,7 @@ def test_migrations_take_a_database_at_every_revision_with_data_to_head_and_back
     assert _snapshot(engine) == before
     assert {"v_reports_wide", "v_open_findings", "v_compliance"} <= _views(engine)
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+        assert MigrationContext.configure(connection).get_current_revision() == SCHEMA_REVISION
         assert compare_metadata(MigrationContext.configure(connection), models.Base.metadata) == []
     with open_store(database_url) as store:  # and takes writes
         result = ingest(store, "weibin-office", "weibin-2025.txt", data=seed, now=NOW + timedelta(days=2))
@@ -497,9 +504,9 @@ def _ingest_in_process(url: str, data: bytes, barrier) -> str:
         return str(ingest(store, "weibin-office", "weibin.txt", data=data, now=NOW).status)
 
 
+# Concurrent writers are a PostgreSQL concern: SQLite lets one writer at a time.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_processes_ingesting_the_same_report_leave_one_version(store, seed, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("concurrent writers are a PostgreSQL concern (SQLite serialises writers)")
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         barrier = manager.Barrier(2)
@@ -529,3 +536,9 @@ def test_statistics_are_refreshed_where_writes_made_them_stale(store, seed):
         assert connection.exec_driver_sql(
             "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables"
             " WHERE schemaname = current_schema() AND relname = 'report_values'").scalar()
+
+
+def test_the_schema_revision_the_code_needs_is_the_head_of_the_migrations():
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == SCHEMA_REVISION
