@@ -117,8 +117,10 @@ def describe(agency_id: str, result: Ingested) -> str:
     status_words = {IngestStatus.NEW: "已入库", IngestStatus.VERSION: "已入库（新版本）",
                     IngestStatus.UNCHANGED: "内容未变，未新增版本"}
     counts = "，".join(f"{COUNT_WORDS[k]} {v}" for k, v in result.counts.items() if v)
+    mismatch = "AGENCY-MISMATCH" in result.rules
     return (f"{agency_id} {result.year}年度 第{result.version}版：{status_words[result.status]}"
-            + (f"；问题：{counts}" if counts else ""))
+            + (f"；问题：{counts}" if counts else "")
+            + ("；注意：报告中的机关与登记的机关不符（AGENCY-MISMATCH），请核对" if mismatch else ""))
 
 
 @click.command()

@@ -305,6 +305,11 @@ def format_errors(source: str, error: ValidationError, where: str = "") -> str:
     return "\n".join(lines)
 
 
+# pydantic's number bounds: the words for each, and the key of its limit in the error's context.
+_BOUNDS = {"greater_than": ("应大于", "gt"), "greater_than_equal": ("应不小于", "ge"),
+           "less_than": ("应小于", "lt"), "less_than_equal": ("应不大于", "le")}
+
+
 def _reason(item: Any, root: type[BaseModel] | None) -> str:
     """The Chinese reason of one pydantic error, from its type and context (never its English msg)."""
     kind: str = item["type"]
@@ -342,14 +347,9 @@ def _reason(item: Any, root: type[BaseModel] | None) -> str:
         if len(loc) == 2 and loc[0] == "agency" and isinstance(loc[1], int):
             return f"应为表（写成一节 [[agency]]）{got}"
         return f"应为表（键 = 值 的集合）{got}"
-    if kind == "greater_than":
-        return f"应大于 {_number(ctx.get('gt'))}，实为{_plain(value)}"
-    if kind == "greater_than_equal":
-        return f"应不小于 {_number(ctx.get('ge'))}，实为{_plain(value)}"
-    if kind == "less_than":
-        return f"应小于 {_number(ctx.get('lt'))}，实为{_plain(value)}"
-    if kind == "less_than_equal":
-        return f"应不大于 {_number(ctx.get('le'))}，实为{_plain(value)}"
+    if kind in _BOUNDS:
+        words, bound = _BOUNDS[kind]
+        return f"{words} {_number(ctx.get(bound))}，实为{_plain(value)}"
     if kind == "string_too_short":
         if value == "":
             return "不能为空"

@@ -76,8 +76,8 @@ class IngestStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Ingested:
-    """What storing one document did: the agency-year and version, and the findings counted by what
-    happened to them (opened, seen, reopened, resolved)."""
+    """What storing one document did: the agency-year and version, the findings counted by what
+    happened to them (opened, seen, reopened, resolved), and the rules the stored version breaks."""
 
     status: IngestStatus
     agency_id: str
@@ -85,6 +85,7 @@ class Ingested:
     version: int
     report_id: int
     counts: dict[str, int] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()
 
 
 def ingest(store: Store, agency_id: str, location: str, *, now: datetime, year: int | None = None,
@@ -136,7 +137,8 @@ def _store(session: Session, agency_id: str, report: Report, data: bytes, now: d
         findings.sync(session, agency_id, report.year + 1, stored.following_year.id,
                       [f for f in evaluate(following, later, ("history",)) if f.rule in cross_year], cross_year, now)
     status = IngestStatus.VERSION if version.version > 1 else IngestStatus.NEW
-    return Ingested(status, agency_id, report.year, version.version, version.report_id, counts)
+    return Ingested(status, agency_id, report.year, version.version, version.report_id, counts,
+                    tuple(dict.fromkeys(f.rule for f in found)))
 
 
 def _context(session: Session, stored: AgencyYear) -> Context:

@@ -132,9 +132,10 @@ def test_ingest_manifest_command(tmp_path, database_url, seed):
     lines = result.stdout.splitlines()
     # The sample is 卫滨区人民政府办公室's report, filed here under 某区第N局: each version also raises
     # AGENCY-MISMATCH (one more 新发现 on each agency's first version, one more 仍存在 on the second).
-    assert lines[:3] == ["office-0 2025年度 第1版：已入库；问题：新发现 2",
-                         "office-0 2025年度 第2版：已入库（新版本）；问题：新发现 1，仍存在 2",
-                         "office-1 2024年度 第1版：已入库；问题：新发现 2"]
+    note = "；注意：报告中的机关与登记的机关不符（AGENCY-MISMATCH），请核对"
+    assert lines[:3] == ["office-0 2025年度 第1版：已入库；问题：新发现 2" + note,
+                         "office-0 2025年度 第2版：已入库（新版本）；问题：新发现 1，仍存在 2" + note,
+                         "office-1 2024年度 第1版：已入库；问题：新发现 2" + note]
     assert lines[-1] == f"共 5 份：新入库 2，新版本 1，内容未变 0，失败 2（{manifest}）"
     assert f"monitor ingest: {folder / 'missing.txt'}: 文件不存在" in result.stderr
     assert (f"monitor ingest: {folder / 'r2.txt'}: 文件中的报告年度为 2025 年，与指定的 2024 年不符"

@@ -167,7 +167,8 @@ def test_a_report_of_another_agency_raises_a_dismissable_warning(config, tmp_pat
     other = tmp_path / "jinsha.txt"
     other.write_text(SAMPLE.read_text(encoding="utf-8").replace("卫滨区人民政府办公室", "金沙县人力资源和社会保障局"),
                      encoding="utf-8")
-    run(config, "ingest", str(other), "--agency", "weibin-office")
+    assert "注意：报告中的机关与登记的机关不符（AGENCY-MISMATCH）" in run(config, "ingest", str(other), "--agency",
+                                                                   "weibin-office")
     rows = [line for line in run(config, "findings", "--format", "csv").splitlines() if "AGENCY-MISMATCH" in line]
     assert len(rows) == 1 and "金沙县人力资源和社会保障局" in rows[0] and ",warning,open," in rows[0]
     run(config, "findings", "dismiss", rows[0].split(",")[0], "--reason", "确属本机关，标题写错")
