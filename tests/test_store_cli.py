@@ -221,3 +221,17 @@ def test_an_empty_or_old_schema_asks_for_init(database_url, tmp_path):
     assert "版本过旧（0003，应为" in output and "monitor init" in output
     assert "已从 0003 迁移" in run(config, "init")
     run(config, "reports")
+
+
+def test_init_on_a_database_of_a_newer_version_is_one_line(database_url, tmp_path):
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    run(config, "init")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    output = run(config, "init", code=2)
+    assert output.count("\n") == 1 and "0099" in output and "请升级本程序" in output
+    output = run(config, "reports", code=2)
+    assert output.count("\n") == 1 and "0099" in output and "请升级本程序" in output

@@ -145,9 +145,12 @@ def open_store(url: str) -> Store:
     engine = make_engine(url)
     try:
         current = current_revision(engine)
-        if current != SCHEMA_REVISION:
+        if current is None or current < SCHEMA_REVISION:  # revisions are numbered 0001, 0002, …
             state = "是空的" if current is None else f"版本过旧（{current}，应为 {SCHEMA_REVISION}）"
             raise StoreError(f"数据库 {display_url(engine.url)} {state}：请先运行 monitor init")
+        if current != SCHEMA_REVISION:
+            raise StoreError(f"数据库 {display_url(engine.url)} 的结构版本为 {current}，比本程序的 "
+                             f"{SCHEMA_REVISION} 新：它由更新版本的 monitor 创建，请升级本程序")
     except StoreError:
         engine.dispose()
         raise
@@ -163,10 +166,16 @@ def create(url: str) -> tuple[Store, str | None]:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"无法创建数据库目录 {path.parent}：{exc.strerror or exc}") from None
+    from alembic.util import CommandError
+
     engine = make_engine(url)
     try:
         before = current_revision(engine)
         upgrade(engine)
+    except CommandError:  # a revision this code does not know: the database was made by a newer version
+        engine.dispose()
+        raise StoreError(f"数据库 {display_url(engine.url)} 的结构版本为 {before}，本程序只认识到 "
+                         f"{SCHEMA_REVISION}：它由更新版本的 monitor 创建，请升级本程序") from None
     except StoreError:
         engine.dispose()
         raise
