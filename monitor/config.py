@@ -41,10 +41,9 @@ DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
 DEFAULT_OUTBOX_DIR = "data/outbox"
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
+
 class ConfigError(Exception):
     """The configuration or the registry is invalid; the message names file, key and reason."""
-
-
 
 
 # --- database URL --------------------------------------------------------------------------------
