@@ -7,7 +7,7 @@ from pathlib import Path
 import requests
 
 from monitor.errors import InputError
-from monitor.parsing import MAX_DOCUMENT_BYTES
+from monitor.parsing.limits import MAX_DOCUMENT_BYTES
 
 USER_AGENT = "annual-report-monitor/0.1 (monitor check)"
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from monitor.errors import InputError, NotAReport
 from monitor.parsing.decode import decode
 from monitor.parsing.document import Document
+from monitor.parsing.limits import MAX_DOCUMENT_BYTES
 from monitor.parsing.meta import date_claims
 from monitor.parsing.sections import split_sections
 from monitor.parsing.sniff import DOCX_MEDIA_TYPE, sniff
@@ -17,7 +18,6 @@ from monitor.parsing.text import parse_text
 from monitor.report import UNREAD_TABLE, CellIssue, Report, Source, period_year, title_parts
 from monitor.template import TABLE_KEYS, TABLE_ROWS
 
-MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 # Structure of reports under the old 条例 (2008–2018): free-form, no 勾稽 table.
 _PRE_2019_MARKERS = (
     "不予公开政府信息的情况", "政府信息公开的收费及减免情况", "依申请公开政府信息情况", "国务院令第492号",
