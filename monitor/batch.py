@@ -1,9 +1,10 @@
 """Ingesting many documents at once, in worker processes (back-fills, folders of reports received by mail).
 
-Each worker has its own database connection and runs the whole pipeline (fetch, read, evaluate, store)
-for one agency's documents at a time, in the order given, so an agency's versions are numbered in that
-order. Parsing is CPU-bound and a PostgreSQL store mostly waits on round trips, so workers overlap
-both; SQLite takes one writer at a time and the others wait for its lock (the parsing still overlaps).
+The documents are read here and handed to worker processes (`monitor.isolation`), each with its own
+database connection, which read, evaluate and store them under a wall-clock and a memory limit. One
+agency's documents go to one worker in the order given, so its versions are numbered in that order;
+agencies run side by side. A document that overruns a limit or kills its worker is kept as unreadable
+(its bytes and the reason), the worker is replaced, and the batch goes on.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing import get_context
-from multiprocessing.util import Finalize
 from pathlib import Path
 
 from monitor.errors import InputError
-from monitor.fetch import read_text_file
-from monitor.pipeline import Ingested, ingest
+from monitor.fetch import read_location, read_text_file
+from monitor.isolation import DOCUMENT_LIMITS, Broken, Limits, Worker
+from monitor.pipeline import Ingested, ingest, record_unreadable
 from monitor.report import MAX_YEAR, MIN_YEAR
 from monitor.store import Store
 from monitor.store.database import make_engine
@@ -47,30 +47,31 @@ class Failed:
 
 
 Outcome = Ingested | Failed
-WORKER_DIED = "工作进程意外退出，是否已入库不明（可重新运行：已入库的内容不会重复入库）"
+# What runs in a worker for one job: (agency_id, location, now, year, data, content_type) -> Ingested.
+Task = Callable[[str, str, datetime, int | None, bytes, str | None], Ingested]
 
 
 class Workers:
     """Worker processes that store jobs, kept for as many batches as the caller has (a context manager).
+    `task` is what a worker does with one document (the pipeline's ingest; tests give others)."""
 
-    With one worker everything runs in this process, on the caller's store."""
-
-    def __init__(self, store: Store, workers: int | None = None) -> None:
-        self.store = store
+    def __init__(self, store: Store, workers: int | None = None, limits: Limits = DOCUMENT_LIMITS,
+                 task: Task | None = None) -> None:
+        self.store, self.limits, self.task = store, limits, task or _ingest
         self.count = max(1, workers or os.cpu_count() or 1)
-        self.pool: ProcessPoolExecutor | None = None
-        if self.count > 1:
-            url = store.engine.url.render_as_string(hide_password=False)
-            # spawn: a worker must not inherit this process's open database connections
-            self.pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"), initializer=_start,
-                                            initargs=(url,))
+        self.url = store.engine.url.render_as_string(hide_password=False)
+        self.threads = ThreadPoolExecutor(self.count, thread_name_prefix="monitor-worker")
+        self.local = threading.local()
+        self.started: list[Worker] = []
+        self.lock = threading.Lock()
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
+        self.threads.shutdown()
+        for worker in self.started:
+            worker.close()
 
     def ingest(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, Outcome]]:
         """Store every job (see the module docstring); yields each job with its outcome, grouped by
@@ -78,25 +79,48 @@ class Workers:
         groups: dict[str, list[Job]] = {}
         for job in jobs:
             groups.setdefault(job.agency_id, []).append(job)
-        if self.pool is None:
-            for group in groups.values():
-                yield from ((job, _one(self.store, job)) for job in group)
-            return
-        pending = list(groups.values())
+        for group, done in zip(groups.values(), [self.threads.submit(self._group, g) for g in groups.values()],
+                               strict=True):
+            yield from zip(group, done.result(), strict=True)
+
+    def _group(self, group: list[Job]) -> list[Outcome]:
+        return [self._one(job) for job in group]
+
+    def _worker(self) -> Worker:
+        """This thread's worker process, started on first use."""
+        worker: Worker | None = getattr(self.local, "worker", None)
+        if worker is None:
+            worker = self.local.worker = Worker(self.limits, _start, (self.url,))
+            with self.lock:
+                self.started.append(worker)
+        return worker
+
+    def _one(self, job: Job) -> Outcome:
         try:
-            for done in self.pool.map(_run, pending):
-                yield from zip(pending.pop(0), done, strict=True)
-        except BrokenProcessPool:  # a worker died (killed, out of memory): the jobs not yet reported
-            for group in pending:
-                yield from ((job, Failed(WORKER_DIED)) for job in group)
+            data, content_type = (job.data, None) if job.data is not None else read_location(job.location)
+        except InputError as exc:
+            return Failed(str(exc))
+        try:
+            return self._worker().call(self.task, job.agency_id, job.location, job.now, job.year, data,
+                                       content_type)
+        except InputError as exc:  # refused: the pipeline kept the document as unreadable
+            return Failed(str(exc))
+        except Broken as exc:
+            try:
+                record_unreadable(self.store, job.agency_id, job.location, data, str(exc), now=job.now)
+            except Exception as store_error:  # the reason is still reported
+                return Failed(f"{exc}（未能保存文件：{type(store_error).__name__}）")
+            return Failed(f"{exc}（文件已保存，供审核）")
+        except Exception as exc:  # a database error stores nothing for this job; the others go on
+            return Failed(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
 
-def ingest_many(store: Store, jobs: Iterable[Job],
-                workers: int | None = None) -> Iterator[tuple[Job, Outcome]]:
+def ingest_many(store: Store, jobs: Iterable[Job], workers: int | None = None,
+                limits: Limits = DOCUMENT_LIMITS) -> Iterator[tuple[Job, Outcome]]:
     """Store every job with `workers` processes (default: the CPUs; never more than the agencies)."""
     jobs = list(jobs)
     agencies = len({job.agency_id for job in jobs})
-    with Workers(store, min(workers or os.cpu_count() or 1, max(1, agencies))) as pool:
+    with Workers(store, min(workers or os.cpu_count() or 1, max(1, agencies)), limits) as pool:
         yield from pool.ingest(jobs)
 
 
@@ -106,21 +130,12 @@ _store: Store | None = None  # a worker's own database connections
 def _start(url: str) -> None:
     global _store
     _store = Store(make_engine(url))
-    Finalize(None, _store.close, exitpriority=10)  # close the connections cleanly when the worker exits
 
 
-def _run(group: list[Job]) -> list[Outcome]:
+def _ingest(agency_id: str, location: str, now: datetime, year: int | None, data: bytes,
+            content_type: str | None) -> Ingested:
     assert _store is not None
-    return [_one(_store, job) for job in group]
-
-
-def _one(store: Store, job: Job) -> Outcome:
-    try:
-        return ingest(store, job.agency_id, job.location, now=job.now, year=job.year, data=job.data)
-    except InputError as exc:
-        return Failed(str(exc))
-    except Exception as exc:  # a database error stores nothing for this job; the others go on
-        return Failed(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    return ingest(_store, agency_id, location, now=now, year=year, data=data, content_type=content_type)
 
 
 MANIFEST_COLUMNS = ("agency", "location")
@@ -129,13 +144,26 @@ MANIFEST_COLUMNS = ("agency", "location")
 def read_manifest(path: Path, now: datetime) -> list[Job]:
     """Jobs from a CSV file with the columns agency, location and (optional) year; a relative
     location is a file beside the manifest. Raises InputError naming the line, field and reason."""
+    from monitor.text import csv_error_reason
+
     text = read_text_file(path)
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit(): the line where it starts
+        raise InputError(f"{path}:{reader.line_num + 1}: {csv_error_reason(exc)}") from None
+    missing = [c for c in MANIFEST_COLUMNS if c not in (fieldnames or [])]
     if missing:
         raise InputError(f"{path}: 缺少列 {', '.join(missing)}（应有 agency, location，可选 year）")
     jobs = []
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(f"{path}:{reader.line_num + 1}: {csv_error_reason(exc)}") from None
         line = reader.line_num
         if None in row:  # values beyond the header
             raise InputError(f"{path}:{line}: 这一行的字段比表头多 {len(row[None])} 个")

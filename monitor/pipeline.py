@@ -91,13 +91,29 @@ class Ingested:
 def ingest(store: Store, agency_id: str, location: str, *, now: datetime, year: int | None = None,
            data: bytes | None = None, content_type: str | None = None,
            fetched: dict[str, Any] | None = None) -> Ingested:
-    """Fetch (unless `data` is given), read, evaluate and store one document of an agency."""
+    """Fetch (unless `data` is given), read, evaluate and store one document of an agency. A document
+    that cannot be read is kept as unreadable (its bytes and the reason) before InputError is raised."""
     if data is None:
         data, content_type = read_location(location)
-    report = read(data, location, content_type, year)
-    if report.year is None:
-        raise InputError("文件中读不出报告年度，请指定年度（--year，或清单的 year 列）")
+    try:
+        report = read(data, location, content_type, year)
+        if report.year is None:
+            raise InputError("文件中读不出报告年度，请指定年度（--year，或清单的 year 列）")
+    except InputError as exc:
+        record_unreadable(store, agency_id, location, data, str(exc), now=now, fetched=fetched)
+        raise
     return store_report(store, agency_id, report, data, now=now, fetched=fetched)
+
+
+def record_unreadable(store: Store, agency_id: str, location: str, data: bytes, reason: str, *, now: datetime,
+                      fetched: dict[str, Any] | None = None) -> int | None:
+    """Keep a document that could not be read (refused, over a reading limit, or fatal to its reader)
+    with its bytes and the reason; returns its id (None: the agency is not registered)."""
+    from monitor.parsing.sniff import sniff
+    from monitor.store import versions
+
+    with store.transaction() as session:
+        return versions.save_unreadable(session, agency_id, location, data, sniff(data), reason, now, fetched)
 
 
 def store_report(store: Store, agency_id: str, report: Report, data: bytes, *, now: datetime,

@@ -4,20 +4,19 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import threading
-import time
+import zlib
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from batch_tasks import hostile_task
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from monitor.batch import WORKER_DIED, Failed, Job, ingest_many, read_manifest
+from monitor.batch import Failed, Job, Workers, ingest_many, read_manifest
 from monitor.cli import main
 from monitor.config import Agency
 from monitor.errors import InputError
+from monitor.isolation import Limits
 from monitor.pipeline import IngestStatus
 from monitor.store import Store, models
 
@@ -163,29 +162,39 @@ def test_ingest_arguments_are_checked(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output
 
 
-def test_a_worker_that_dies_fails_the_jobs_not_yet_reported(store, seed):
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self):
-            time.sleep(20)
+def _unreadable(store: Store) -> list[tuple[str, str, str, bytes]]:
+    with store.reading() as session:
+        rows = session.execute(select(models.Document.agency_id, models.Document.url, models.Document.read_error,
+                                      models.Blob.data).join(models.Blob, models.Blob.sha256 == models.Document.sha256)
+                               .where(models.Document.read_error.is_not(None)).order_by(models.Document.id))
+        return [(a, u, r, zlib.decompress(d)) for a, u, r, d in rows]
 
-        def log_message(self, *args):
-            pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/report.html"
-    jobs = [Job("office-0", url, NOW), Job("office-1", "office-1.txt", NOW, 2025, seed)]
+def test_a_document_that_breaks_a_limit_is_kept_and_the_batch_goes_on(store, seed):
+    jobs = [Job("office-0", "hangs.html", NOW, data=b"<html>hang</html>"),
+            Job("office-0", "after-hang.txt", NOW, data=_variant(seed, 1)),
+            Job("office-1", "kills.html", NOW, data=b"<html>kill</html>"),
+            Job("office-1", "swallows.html", NOW, data=b"<html>swallow</html>"),
+            Job("office-1", "after-kill.txt", NOW, data=_variant(seed, 2))]
+    with Workers(store, 2, Limits(seconds=5, memory_mb=600), hostile_task) as pool:
+        results = dict((job.location, outcome) for job, outcome in pool.ingest(jobs))
+    assert results["hangs.html"] == Failed("读取超时：超过 5 秒仍未读完，已停止（文件已保存，供审核）")
+    assert results["kills.html"] == Failed("读取进程意外退出（退出码 9）（文件已保存，供审核）")
+    assert results["swallows.html"] == Failed("读取时内存超过上限（600 MB），已停止（文件已保存，供审核）")
+    assert results["after-hang.txt"].status == IngestStatus.NEW  # a new worker took the next document
+    assert results["after-kill.txt"].status == IngestStatus.NEW
+    assert sorted(_unreadable(store)) == [  # two agencies side by side: stored in either order
+        ("office-0", "hangs.html", "读取超时：超过 5 秒仍未读完，已停止", b"<html>hang</html>"),
+        ("office-1", "kills.html", "读取进程意外退出（退出码 9）", b"<html>kill</html>"),
+        ("office-1", "swallows.html", "读取时内存超过上限（600 MB），已停止", b"<html>swallow</html>"),
+    ]
+    assert _reports(store) == 2
 
-    def kill_workers():
-        for child in multiprocessing.active_children():
-            child.kill()
 
-    timer = threading.Timer(4.0, kill_workers)
-    timer.start()
-    try:
-        results = list(ingest_many(store, jobs, workers=2))
-    finally:
-        timer.cancel()
-        server.shutdown()
-    assert [job for job, _ in results] == jobs
-    assert results[0][1] == Failed(WORKER_DIED)
+def test_a_refused_document_is_kept_as_unreadable(store, seed):
+    results = list(ingest_many(store, [Job("office-2", "scan.pdf", NOW, data=b"%PDF-1.7\n garbage"),
+                                       Job("nobody", "x.txt", NOW, data=seed)], workers=1))
+    assert [type(outcome) for _, outcome in results] == [Failed, Failed]
+    [(agency, url, reason, data)] = _unreadable(store)
+    assert (agency, url, data) == ("office-2", "scan.pdf", b"%PDF-1.7\n garbage")
+    assert reason == results[0][1].reason and "\n" not in reason

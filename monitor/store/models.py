@@ -132,6 +132,10 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(String(120))
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
+    # The agency it was fetched for, and why it could not be read (NULL: it was read).
+    agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="SET NULL", name="fk_documents_agency_id_agencies"), index=True)
+    read_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Report(Base):

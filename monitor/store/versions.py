@@ -9,6 +9,7 @@ Nothing here parses or judges: the pipeline does that and hands over a Report.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,7 +112,7 @@ def save(session: Session, stored: AgencyYear, report: Report, data: bytes, now:
     document_id = db.scalar(NEW_DOCUMENT, {
         "url": report.source.location, "fetched_at": now, "http_status": fetched.get("http_status"),
         "etag": fetched.get("etag"), "last_modified": fetched.get("last_modified"),
-        "media_type": report.source.media_type, "sha256": sha, "size": len(data),
+        "media_type": report.source.media_type, "sha256": sha, "size": len(data), "agency_id": stored.agency_id,
     })
     first = report.published_date
     version = stored.next_version
@@ -131,6 +132,23 @@ def save(session: Session, stored: AgencyYear, report: Report, data: bytes, now:
                                       for k, t in report.sections.items()])
     _insert_cells(db, [(report_id, t, r, f, report.value(t, r, f)) for t, r, f in all_cells()])
     return Stored(report_id, version)
+
+
+def save_unreadable(session: Session, agency_id: str, location: str, data: bytes, media_type: str, reason: str,
+                    now: datetime, fetched: dict[str, Any] | None = None) -> int | None:
+    """Keep a document that could not be read: its bytes, the fetch and the reason, for an auditor.
+    Returns the document's id (None: the agency is not registered, so nothing is kept)."""
+    db = session.connection()
+    if db.execute(select(AGENCIES.c.id).where(AGENCIES.c.id == agency_id)).first() is None:
+        return None
+    fetched = fetched or {}
+    sha = hashlib.sha256(data).hexdigest()
+    db.execute(NEW_BLOB[db.dialect.name], {"sha256": sha, "size": len(data), "data": zlib.compress(data, 6)})
+    return db.scalar(NEW_DOCUMENT, {
+        "url": location, "fetched_at": now, "http_status": fetched.get("http_status"), "etag": fetched.get("etag"),
+        "last_modified": fetched.get("last_modified"), "media_type": media_type, "sha256": sha, "size": len(data),
+        "agency_id": agency_id, "read_error": reason,
+    })
 
 
 def _insert_cells(db: Connection, rows: list[tuple[Any, ...]]) -> None:
