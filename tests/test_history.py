@@ -492,12 +492,18 @@ def test_storing_the_previous_year_later_re_evaluates_the_next(store, seed):
     assert reuse.year == 2025 and reuse.evidence["share"] == 1.0
 
 
-def test_unknown_agency_and_unreadable_input_store_nothing(store, seed):
+def test_an_unknown_agency_stores_nothing_and_unreadable_input_is_kept_as_such(store, seed):
     with pytest.raises(InputError, match="登记册中没有机关"):
         ingest(store, "nobody", "weibin.txt", data=seed, now=NOW)
-    with pytest.raises(InputError):
-        ingest(store, "weibin-office", "junk.bin", data=b"\x00\x01garbage" * 100, now=NOW)
     assert _count(store, models.Report) == _count(store, models.Blob) == _count(store, models.Document) == 0
+    with pytest.raises(InputError) as refused:
+        ingest(store, "weibin-office", "junk.bin", data=b"\x00\x01garbage" * 100, now=NOW)
+    assert _count(store, models.Report) == 0
+    with store.reading() as session:
+        [document] = session.scalars(select(models.Document))
+        assert (document.agency_id, document.url, document.read_error) == ("weibin-office", "junk.bin",
+                                                                          str(refused.value))
+        assert zlib.decompress(session.get(models.Blob, document.sha256).data) == b"\x00\x01garbage" * 100
 
 
 def test_a_crash_in_the_middle_leaves_nothing_half_written(store, seed, monkeypatch):
