@@ -22,6 +22,7 @@ from sqlalchemy import select
 from monitor.cli import main
 from monitor.cli_audit import display_width, render_table
 from monitor.config import load_settings
+from monitor.errors import InputError
 from monitor.pipeline import ingest
 from monitor.report import BEIJING
 from monitor.store import Store, audit, models, registry
@@ -515,6 +516,8 @@ def _doc_queries() -> list[tuple[str, str]]:
 def test_schema_doc_queries_run_and_answer(env):
     # A dismissed finding, so that the triage example has something to show.
     env.run("findings", "dismiss", str(env.finding("REVISED").id), "--reason", "只改了错别字", "--by", "审计员甲")
+    with pytest.raises(InputError):  # and a document kept as unreadable
+        env.ingest("weibin-office", b"%PDF-1.7\n garbage", "https://www.weibin.gov.cn/scan.pdf", NOW)
     dialect = env.engine.dialect.name
     queries = _doc_queries()
     assert len(queries) >= 10
@@ -531,6 +534,8 @@ def test_schema_doc_queries_run_and_answer(env):
                 assert [(r.year, r.new_requests) for r in rows] == [(2023, 81), (2024, 81), (2025, 81)]
             if "WHERE on_time = 0" in sql:
                 assert [(r.agency_id, r.year) for r in rows] == [("pingtan-bureau", 2024)]
+            if "read_error IS NOT NULL" in sql:
+                assert [(r.agency_id, r.url) for r in rows] == [("weibin-office", "https://www.weibin.gov.cn/scan.pdf")]
             if "old_value" in sql:
                 assert {(r.row_key, r.field_key, r.old_value, r.new_value) for r in rows} == {
                     ("withheld_third_party", "natural_person", 1, 2), ("withheld_third_party", "total", 1, 2),
