@@ -19,10 +19,22 @@ from typing import Any
 
 import click
 
-from monitor.cli_data import config_option, expire_dismissals, fail, now_option, opened, parse_now, settings_from
+from monitor.cli import id_value, year_value
+from monitor.cli_data import (
+    check_output,
+    checked_time,
+    config_option,
+    expire_dismissals,
+    fail,
+    now_option,
+    opened,
+    parse_now,
+    settings_from,
+)
 from monitor.store import audit
 from monitor.store import findings as stored_findings
 from monitor.store.models import FindingAction
+from monitor.text import clip, csv_cell, printable
 from rules import REGISTRY
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -32,14 +44,14 @@ ACTION_NAMES = {"opened": "发现", "resolved": "已纠正", "reopened": "再次
 TEMPLATE_NAMES = {"2021": "2021版", "legacy": "旧格式", "unknown": "未知"}
 
 agency_option = click.option("--agency", "agency_id", metavar="ID", help="Only this agency (registry id).")
-year_option = click.option("--year", type=int, metavar="Y", help="Only this report year.")
+year_option = click.option("--year", metavar="Y", callback=year_value, help="Only this report year (2008–2100).")
 
 
 def _rule(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
     if value.upper() not in REGISTRY:
-        fail(f"--rule: 没有规则 {value}（规则编号见 docs/rules.md，例如 T3-BALANCE）")
+        fail(f"--rule: 没有规则 {clip(value)}（规则编号见 docs/rules.md，例如 T3-BALANCE）")
     return value.upper()
 
 
@@ -60,9 +72,10 @@ def _since(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return audit.parse_since(text)
+        since = audit.parse_since(text)
     except ValueError:
-        fail(f"--since: 不是日期或 ISO 8601 时间：{text}")
+        fail(f"--since: 不是日期或 ISO 8601 时间：{clip(text)}")
+    return checked_time("--since", text, since)
 
 
 # --- output helpers --------------------------------------------------------------------------------
@@ -118,11 +131,13 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], flexible
 
 
 def _cell_text(value: Any) -> str:
+    """A table cell on one line, without terminal escape sequences (the text comes from documents and
+    registries)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    return " ".join(str(value).split())
+    return " ".join(printable(str(value)).split())
 
 
 def _short_time(value: str | None) -> str:
@@ -140,13 +155,14 @@ def csv_text(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> str:
 
 
 def _csv_value(value: Any) -> Any:
+    """A CSV cell: text printable and formula-safe (`monitor.text.csv_cell`), numbers as they are."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
+        return csv_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return csv_cell(value)
 
 
 def json_text(data: Any) -> str:
@@ -281,11 +297,11 @@ def _triage(ctx: click.Context, finding_id: int, action: FindingAction, reason: 
         except LookupError as exc:
             fail(f"{name}: {exc.args[0]}")
     done = "已确认" if action == FindingAction.CONFIRM else "已忽略" + (f"至 {until}" if until else "（无期限）")
-    click.echo(f"{what}{done}，操作人 {actor}：{reason.strip()}")
+    click.echo(printable(f"{what}{done}，操作人 {actor}：{reason.strip()}"))
 
 
 @findings_group.command("confirm")
-@click.argument("finding_id", metavar="ID", type=int)
+@click.argument("finding_id", metavar="ID", callback=id_value)
 @click.option("--reason", required=True, help="Why the finding is confirmed (kept in its history).")
 @click.option("--by", "actor", metavar="NAME", help="Who confirms it (default: the OS user name).")
 @config_option
@@ -298,7 +314,7 @@ def confirm(ctx: click.Context, finding_id: int, reason: str, actor: str | None,
 
 
 @findings_group.command("dismiss")
-@click.argument("finding_id", metavar="ID", type=int)
+@click.argument("finding_id", metavar="ID", callback=id_value)
 @click.option("--reason", required=True, help="Why the finding is dismissed (kept in its history).")
 @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Dismiss until this day (inclusive); the finding reopens after it. Default: no expiry.")
@@ -351,7 +367,8 @@ def history_command(agency_argument: str | None, agency_id: str | None, year: in
 def _history_text(data: dict[str, Any]) -> str:
     agency = data["agency"]
     kind = {"department": "部门", "government": "政府", "township": "乡镇街道"}.get(agency["kind"], agency["kind"])
-    lines = [click.style(f"{agency['name']}（{agency['id']}）", bold=True) + f"  {kind}  {agency['region']}"]
+    lines = [click.style(printable(f"{agency['name']}（{agency['id']}）"), bold=True)
+             + printable(f"  {kind}  {agency['region']}")]
     if not data["years"]:
         lines.append("尚无报告和问题记录。")
     for entry in data["years"]:
@@ -396,7 +413,7 @@ def _history_text(data: dict[str, Any]) -> str:
               help="File format (default: from the --output suffix, else csv).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default history.csv / history.xlsx).")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file (a regular file only).")
 @agency_option
 @year_option
 @config_option
@@ -407,10 +424,7 @@ def export_command(output_format: str | None, output: Path | None, force: bool, 
     if output_format is None:
         output_format = "xlsx" if output is not None and output.suffix.lower() == ".xlsx" else "csv"
     output = output or Path(f"history.{output_format}")
-    if output.exists() and not force:
-        fail(f"monitor export: {output} 已存在；加 --force 覆盖")
-    if not output.parent.is_dir():
-        fail(f"monitor export: 目录 {output.parent} 不存在")
+    check_output("monitor export", output, force)
     with opened(settings_from(config_path)) as store, store.reading() as session:
         rows = audit.export_rows(session, agency=agency_id, year=year)
         writer = audit.export_xlsx if output_format == "xlsx" else audit.export_csv

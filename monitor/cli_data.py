@@ -7,6 +7,8 @@ command says so when the file and the database differ.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +18,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from monitor.cli import refuse, year_value
 from monitor.config import EMBEDDED_SOURCE, ConfigError, Settings, load_settings
 from monitor.errors import InputError
 from monitor.store import Store, StoreError, create, findings, open_store, registry
+from monitor.store.audit import atomic_write
 from monitor.store.database import SCHEMA_REVISION, refresh_statistics
+from monitor.text import clip, printable
 
 if TYPE_CHECKING:
     from monitor.pipeline import Ingested
@@ -27,12 +32,15 @@ if TYPE_CHECKING:
 config_option = click.option("--config", "config_path", type=click.Path(path_type=Path),
                              help="Configuration file (default ./monitor.toml; embedded defaults without one).")
 now_option = click.option("--now", "now_text", help="Pretend the current time is this ISO 8601 time.")
+# The times --now and --since accept: any later or earlier cannot be moved to UTC or Beijing time
+# (Python's datetime ends with the year 9999) nor stored.
+MIN_TIME_YEAR, MAX_TIME_YEAR = 1970, 9998
 
 
 def fail(message: str) -> NoReturn:
-    """Print a one-line error and exit with status 2."""
-    click.echo(message, err=True)
-    sys.exit(2)
+    """Print a one-line error (without control characters: it may quote a document) and exit with
+    status 2."""
+    refuse(message)
 
 
 def settings_from(config_path: Path | None) -> Settings:
@@ -48,8 +56,20 @@ def parse_now(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        fail(f"--now: 不是 ISO 8601 时间：{text}")
-    return value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
+        fail(f"--now: 不是 ISO 8601 时间：{clip(text)}")
+    value = value if value.tzinfo else value.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    return checked_time("--now", text, value)
+
+
+def checked_time(option: str, text: str, value: datetime) -> datetime:
+    """`value` (aware) if it lies within 1970–9998 and converts to UTC; else one line and exit 2."""
+    try:
+        in_range = MIN_TIME_YEAR <= value.year <= MAX_TIME_YEAR and value.astimezone(UTC) is not None
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        fail(f"{option}: 时间应在 {MIN_TIME_YEAR} 年至 {MAX_TIME_YEAR} 年之间：{clip(text)}")
+    return value
 
 
 @contextmanager
@@ -118,15 +138,16 @@ def describe(agency_id: str, result: Ingested) -> str:
                     IngestStatus.UNCHANGED: "内容未变，未新增版本"}
     counts = "，".join(f"{COUNT_WORDS[k]} {v}" for k, v in result.counts.items() if v)
     mismatch = "AGENCY-MISMATCH" in result.rules
-    return (f"{agency_id} {result.year}年度 第{result.version}版：{status_words[result.status]}"
-            + (f"；问题：{counts}" if counts else "")
-            + ("；注意：报告中的机关与登记的机关不符（AGENCY-MISMATCH），请核对" if mismatch else ""))
+    return printable(f"{agency_id} {result.year}年度 第{result.version}版：{status_words[result.status]}"
+                     + (f"；问题：{counts}" if counts else "")
+                     + ("；注意：报告中的机关与登记的机关不符（AGENCY-MISMATCH），请核对" if mismatch else ""))
 
 
 @click.command()
 @click.argument("location", required=False)
 @click.option("--agency", "agency_id", help="Registry id of the publishing agency.")
-@click.option("--year", type=int, help="Report year, when the document does not say it.")
+@click.option("--year", metavar="Y", callback=year_value, help="Report year (2008–2100), when the document does "
+              "not say it.")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="CSV file of many documents (columns agency, location, year) instead of LOCATION.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for --manifest (default: CPUs).")
@@ -157,7 +178,7 @@ def ingest(location: str | None, agency_id: str | None, year: int | None, manife
         for job, outcome in ingest_many(store, jobs, workers):
             if isinstance(outcome, Failed):
                 tally["failed"] += 1
-                click.echo(f"monitor ingest: {job.location}: {outcome.reason}", err=True)
+                click.echo(printable(f"monitor ingest: {job.location}: {outcome.reason}"), err=True)
                 continue
             tally[outcome.status] += 1
             click.echo(describe(job.agency_id, outcome))
@@ -218,15 +239,47 @@ def import_agencies(path: Path, config_path: Path | None) -> None:
 
 @agencies.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file (a regular file only).")
 @config_option
-def export_agencies(output: Path | None, config_path: Path | None) -> None:
+def export_agencies(output: Path | None, force: bool, config_path: Path | None) -> None:
     """Export the registry as CSV (the import format, UTF-8 with a BOM for Excel and WPS)."""
+    if output is not None:
+        check_output("monitor agencies export", output, force)
     with opened(settings_from(config_path)) as store, store.reading() as session:
         text = registry.write_csv(session)
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
+    if output is None:
         click.echo(text, nl=False)
+        return
+
+    def write(target: Path) -> None:
+        target.write_text(text, encoding="utf-8")
+
+    try:
+        atomic_write(output, write)
+    except OSError as exc:
+        fail(f"monitor agencies export: 无法写入 {output}：{exc.strerror or exc}")
+
+
+def check_output(command: str, path: Path, force: bool) -> None:
+    """An export's file: a new file in an existing folder, or, with --force, a regular file to replace
+    (never a symbolic link, a device, a pipe or a socket). Otherwise one line and exit 2."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        fail(f"{command}: 无法访问 {path}：{exc.strerror or exc}")
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            fail(f"{command}: {path} 是符号链接，不会覆盖；请换一个文件名")
+        if stat.S_ISDIR(info.st_mode):
+            fail(f"{command}: {path} 是目录，请给出文件名")
+        if not stat.S_ISREG(info.st_mode):
+            fail(f"{command}: {path} 不是普通文件（设备、管道或套接字），不会覆盖；请换一个文件名")
+        if not force:
+            fail(f"{command}: {path} 已存在；加 --force 覆盖")
+    if not path.parent.is_dir():
+        fail(f"{command}: 目录 {path.parent} 不存在")
 
 
 COMMANDS = (init, ingest, agencies)

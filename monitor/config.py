@@ -477,7 +477,12 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         settings = Settings.model_validate({**data, "source": source, "base_dir": base_dir})
     except ValidationError as exc:
-        problems.append(format_errors(source, exc))
+        try:
+            problems.append(format_errors(source, exc))
+        except RecursionError:  # describing a value nested hundreds deep
+            raise ConfigError(f"{source}: {TOO_DEEP}") from None
+    except RecursionError:  # validating a value nested hundreds deep
+        raise ConfigError(f"{source}: {TOO_DEEP}") from None
     if problems:
         raise ConfigError("\n".join(problems))
     return settings
@@ -518,12 +523,17 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: 不是 UTF-8 编码的文本文件（请以 UTF-8 保存）") from None
 
 
+TOO_DEEP = "数组或内联表嵌套层数过多（嵌套了数百层），不像配置文件"
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     text = _read_text(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {_toml_error(exc, text)}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{path}: {TOO_DEEP}") from None
 
 
 # tomllib's messages (Python 3.11-3.13 wording; anything else falls back to a generic reason).

@@ -23,6 +23,7 @@ from monitor.report import BEIJING
 from monitor.store.findings import effective_status
 from monitor.store.models import Agency, Finding, FindingEvent, FindingStatus, Report, ReportDate, ReportValue
 from monitor.template import all_cells, cell_label
+from monitor.text import FORMULA_START, csv_cell, printable
 
 # The keys SPEC §6 requires, first in every element, in this order.
 REPORT_KEYS = ("agency", "year", "version", "url", "published", "first_seen", "template", "sha256")
@@ -308,9 +309,10 @@ def number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write to a temporary file beside `path`, then move it into place: no half-written file is
-    left behind when the export fails."""
+    left behind when the export fails, and what was at `path` is replaced, never written into (the
+    caller refuses to replace anything but a regular file: `monitor.cli_data.check_output`)."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
     os.close(handle)
@@ -326,7 +328,9 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def export_csv(rows: Iterable[tuple[Any, ...]], path: Path) -> int:
-    """CSV with a UTF-8 BOM (so Excel and WPS read the Chinese), CRLF line ends; returns the row count."""
+    """CSV with a UTF-8 BOM (so Excel and WPS read the Chinese), CRLF line ends; returns the row count.
+    Text cells are made printable and formula-safe (`monitor.text.csv_cell`: a name beginning with 「=」
+    gets a leading single quote); the value column stays a number."""
     count = 0
 
     def write(target: Path) -> None:
@@ -336,24 +340,33 @@ def export_csv(rows: Iterable[tuple[Any, ...]], path: Path) -> int:
             writer.writerow(EXPORT_HEADER)
             for row in rows:
                 value = number(row[-1])
-                writer.writerow((*row[:-1], "" if value is None else repr(value)))
+                writer.writerow((*(csv_cell(v) for v in row[:-1]), "" if value is None else repr(value)))
                 count += 1
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return count
 
 
 def export_xlsx(rows: Iterable[tuple[Any, ...]], path: Path, max_rows: int | None = None) -> int:
     """XLSX in openpyxl's write-only mode (rows go to disk as they come; memory stays flat). A sheet
-    holds at most `max_rows` rows including its header; the rest continue on 历史数据 (2), (3), …"""
+    holds at most `max_rows` rows including its header; the rest continue on 历史数据 (2), (3), …
+    Text is written without control characters (which XML cannot hold), and text that begins like a
+    formula (「=」, 「+」, 「-」, 「@」) as an explicit string cell, unchanged: never a formula."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell import WriteOnlyCell
 
     count = 0
     max_rows = max_rows or XLSX_MAX_ROWS
 
-    def clean(value: Any) -> Any:
-        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    def clean(sheet: Any, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = printable(value)
+        if not value.startswith(FORMULA_START):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl would store 「=…」 as a formula
+        return cell
 
     def write(target: Path) -> None:
         nonlocal count
@@ -368,12 +381,12 @@ def export_xlsx(rows: Iterable[tuple[Any, ...]], path: Path, max_rows: int | Non
                 sheet.append(EXPORT_HEADER)
                 used = 1
             assert sheet is not None
-            sheet.append([clean(v) for v in row[:-1]] + [number(row[-1])])
+            sheet.append([clean(sheet, v) for v in row[:-1]] + [number(row[-1])])
             used += 1
             count += 1
         if sheet is None:
             workbook.create_sheet("历史数据").append(EXPORT_HEADER)
         workbook.save(target)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return count

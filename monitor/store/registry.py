@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from monitor.config import Agency, ConfigError, check_registry, format_errors
 from monitor.store import models
+from monitor.text import FORMULA_START, csv_cell, csv_error_reason
 
 CSV_COLUMNS = ("id", "name", "kind", "level", "region", "parent", "listing", "supervisors", "deadline")
 LIST_COLUMNS = ("listing", "supervisors")
@@ -115,24 +116,38 @@ def read_csv(text: str, source: str, known: frozenset[str] = frozenset()) -> lis
     """Agencies from CSV (SPEC §6 column names; `listing` and `supervisors` separated by `;`).
 
     Every problem is reported with its line and field; nothing is imported unless all lines are valid.
-    A parent may be in the file or already in the database (`known`).
+    A parent may be in the file or already in the database (`known`). A value that `write_csv` guarded
+    against spreadsheets (a single quote before 「=」, 「+」, 「-」, 「@」) is read back without the quote.
+    A line CSV itself cannot read (a field longer than csv.field_size_limit()) is refused with its number.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"id", "name", "kind"} - set(reader.fieldnames or [])
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise ConfigError(f"{source}:{reader.line_num + 1}: {csv_error_reason(exc)}") from None
+    missing = {"id", "name", "kind"} - set(fieldnames or [])
     if missing:
         raise ConfigError(f"{source}: 缺少列 {', '.join(sorted(missing))}")
-    unknown = set(reader.fieldnames or []) - set(CSV_COLUMNS)
+    unknown = set(fieldnames or []) - set(CSV_COLUMNS)
     if unknown:
         raise ConfigError(f"{source}: 未知的列 {', '.join(sorted(unknown))}")
     agencies: list[Agency] = []
     problems: list[str] = []
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the line where the unreadable record starts
+            problems.append(f"{source}:{reader.line_num + 1}: {csv_error_reason(exc)}")
+            break
         line = reader.line_num
         if None in record:  # DictReader puts the values beyond the header under the key None
             problems.append(f"{source}:{line}: 这一行有 {len(reader.fieldnames or []) + len(record[None])} 个字段，"
                             f"比表头多 {len(record[None])} 个（含逗号的值请加英文双引号）")
             continue
-        values = {key: (value or "").strip() for key, value in record.items()}
+        values = {key: _unguarded((value or "").strip()) for key, value in record.items()}
         data: dict[str, object] = {k: v for k, v in values.items() if v and k not in LIST_COLUMNS}
         for key in LIST_COLUMNS:
             data[key] = [part.strip() for part in values.get(key, "").split(";") if part.strip()]
@@ -150,13 +165,21 @@ def read_csv(text: str, source: str, known: frozenset[str] = frozenset()) -> lis
     return agencies
 
 
+def _unguarded(value: str) -> str:
+    """A value without the single quote `write_csv` put before a formula-like start."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def write_csv(session: Session) -> str:
-    """The registry as CSV in the import format, with a UTF-8 BOM (so that Excel and WPS read the Chinese)."""
+    """The registry as CSV in the import format, with a UTF-8 BOM (so that Excel and WPS read the Chinese).
+    Values are made printable and formula-safe (`monitor.text.csv_cell`): a name 「=HYPERLINK(…)」 is
+    written 「'=HYPERLINK(…)」, which a spreadsheet shows as text and `read_csv` reads back as it was."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in sorted(_rows(session).values(), key=lambda r: r.id):
-        writer.writerow([row.id, row.name, row.kind, row.level or "", row.region, row.parent_id or "",
-                         ";".join(s.url for s in row.listings), ";".join(row.supervisors), row.deadline or ""])
+        writer.writerow([csv_cell(value) for value in (
+            row.id, row.name, row.kind, row.level or "", row.region, row.parent_id or "",
+            ";".join(s.url for s in row.listings), ";".join(row.supervisors), row.deadline or "")])
     return out.getvalue()
