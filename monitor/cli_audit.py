@@ -369,7 +369,7 @@ def _history_text(data: dict[str, Any]) -> str:
     kind = {"department": "部门", "government": "政府", "township": "乡镇街道"}.get(agency["kind"], agency["kind"])
     lines = [click.style(printable(f"{agency['name']}（{agency['id']}）"), bold=True)
              + printable(f"  {kind}  {agency['region']}")]
-    if not data["years"]:
+    if not data["years"] and not data["unreadable"]:
         lines.append("尚无报告和问题记录。")
     for entry in data["years"]:
         on_time = {True: "按时", False: "逾期", None: "无法判断"}[entry["on_time"]]
@@ -403,6 +403,11 @@ def _history_text(data: dict[str, Any]) -> str:
                 [[_short_time(e["at"]), e["finding_id"], e["rule"], ACTION_NAMES.get(e["action"], e["action"]),
                   e["report_version"], e["actor"], e["reason"]] for e in entry["events"]],
                 flexible=(6,)))
+    if data["unreadable"]:
+        lines += ["", click.style("== 无法读取的文件（已保存，供审核）==", bold=True)]
+        lines.append(render_table(["获取时间", "原因", "地址"],
+                                  [[_short_time(d["fetched_at"]), d["reason"], d["url"]] for d in data["unreadable"]],
+                                  flexible=(2, 1)))
     return "\n".join(lines)
 
 

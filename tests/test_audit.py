@@ -516,8 +516,11 @@ def _doc_queries() -> list[tuple[str, str]]:
 def test_schema_doc_queries_run_and_answer(env):
     # A dismissed finding, so that the triage example has something to show.
     env.run("findings", "dismiss", str(env.finding("REVISED").id), "--reason", "只改了错别字", "--by", "审计员甲")
-    with pytest.raises(InputError):  # and a document kept as unreadable
+    with pytest.raises(InputError) as refused:  # and a document kept as unreadable
         env.ingest("weibin-office", b"%PDF-1.7\n garbage", "https://www.weibin.gov.cn/scan.pdf", NOW)
+    [unreadable] = env.json("history", "weibin-office")["unreadable"]
+    assert (unreadable["url"], unreadable["reason"]) == ("https://www.weibin.gov.cn/scan.pdf", str(refused.value))
+    assert "无法读取的文件" in env.run("history", "weibin-office").stdout
     dialect = env.engine.dialect.name
     queries = _doc_queries()
     assert len(queries) >= 10

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.report import BEIJING
 from monitor.store.findings import effective_status
-from monitor.store.models import Agency, Finding, FindingEvent, FindingStatus, Report, ReportDate, ReportValue
+from monitor.store.models import Agency, Document, Finding, FindingEvent, FindingStatus, Report, ReportDate, ReportValue
 from monitor.template import all_cells, cell_label
 from monitor.text import FORMULA_START, csv_cell, printable
 
@@ -166,8 +166,9 @@ def finding_dict(finding: Finding, status: str, agency_name: str, report_version
 
 def history(session: Session, agency_id: str, filters: Filters = Filters()) -> dict[str, Any]:
     """Everything about one agency, per year: each version with every publication-date claim, the
-    findings with their status and triage, and the event trail; `filters` narrow it by year, rule and
-    `since` (versions first seen, findings first seen and events at or after it). Raises LookupError
+    findings with their status and triage, and the event trail; and the documents that could not be read.
+    `filters` narrow it by year, rule and `since` (versions first seen, findings first seen, events and
+    unreadable documents at or after it). Raises LookupError
     for an unknown id."""
     agency = session.get(Agency, agency_id)
     if agency is None:
@@ -221,11 +222,17 @@ def history(session: Session, agency_id: str, filters: Filters = Filters()) -> d
         year_entry(item["year"])["findings"].append(item)
     for number in events:
         year_entry(number)
+    unreadable = select(Document).where(Document.agency_id == agency_id, Document.read_error.is_not(None))
+    if filters.since is not None:
+        unreadable = unreadable.where(Document.fetched_at >= filters.since)
     return {
         "agency": {"id": agency.id, "name": agency.name, "kind": agency.kind, "level": agency.level,
                    "region": agency.region, "parent": agency.parent_id, "supervisors": list(agency.supervisors),
                    "deadline_override": agency.deadline},
         "years": [years[number] for number in sorted(years)],
+        "unreadable": [{"url": d.url, "fetched_at": iso(d.fetched_at), "media_type": d.media_type, "size": d.size,
+                        "sha256": d.sha256, "reason": d.read_error}
+                       for d in session.scalars(unreadable.order_by(Document.fetched_at, Document.id))],
     }
 
 
