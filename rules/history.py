@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
-from monitor.report import Report
+from monitor.report import Report, replace_runs
 from monitor.template import APPLICANT_COLUMNS, all_cells, cell_label
 from rules.engine import Context, Problem, Severity, rule
 from rules.sentences import SENTENCE
@@ -64,12 +65,14 @@ def in_force(report: Report, context: Context) -> Iterator[Problem]:
 _DIGITS = re.compile(r"\d+")
 _NOISE = re.compile(r"[\s，,、：:（）()“”\"]")
 REUSE_SECTIONS = ("overview", "problems")
+# Sections 一 and 五 hold tens of sentences; a "section" of more is compared by its first ones.
+_MAX_SENTENCES = 10_000
 
 
 def _sentences(text: str) -> list[str]:
     """Sentences with digits masked (a copied report updates the years and little else)."""
-    found = (_NOISE.sub("", _DIGITS.sub("#", s)) for s in SENTENCE.findall(text))
-    return [s for s in found if len(s) >= 8]
+    found = (replace_runs(_NOISE, "", replace_runs(_DIGITS, "#", m.group(0))) for m in SENTENCE.finditer(text))
+    return list(islice((s for s in found if len(s) >= 8), _MAX_SENTENCES))
 
 
 @rule("TEXT-REUSE", Severity.WARNING, "正文大段照搬上年报告", scope="history")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor.errors import InputError
+from monitor.parsing.limits import MAX_GRID_CELLS, MAX_PARAGRAPHS, MAX_REPEATED_TEXT
+
 
 @dataclass
 class Paragraph:
@@ -39,6 +42,33 @@ class Table:
 
 
 Block = Paragraph | Table
+
+
+class Budget:
+    """What the paragraphs and tables of one document (a web page, a text file) have taken so far;
+    a document that takes more than monitor.parsing.limits allows is refused with one line."""
+
+    def __init__(self) -> None:
+        self.paragraphs = 0
+        self.grid_cells = 0
+        self.repeated_text = 0
+
+    def paragraph(self) -> None:
+        self.paragraphs += 1
+        if self.paragraphs > MAX_PARAGRAPHS:
+            raise InputError(f"段落过多（超过 {MAX_PARAGRAPHS} 段）")
+
+    def cells(self, count: int) -> None:
+        """A table of `count` grid positions."""
+        self.grid_cells += count
+        if self.grid_cells > MAX_GRID_CELLS:
+            raise InputError(f"表格单元格过多（全文合计超过 {MAX_GRID_CELLS} 格）")
+
+    def repeated(self, characters: int) -> None:
+        """Characters of cell text copied into the further positions a span covers."""
+        self.repeated_text += characters
+        if self.repeated_text > MAX_REPEATED_TEXT:
+            raise InputError(f"合并单元格重复的文字过多（全文合计超过 {MAX_REPEATED_TEXT} 字）")
 
 
 @dataclass

@@ -8,14 +8,16 @@ from datetime import datetime
 from monitor.parsing.cells import collapse
 from monitor.report import BEIJING, DateClaim
 
+# White space is taken whole (possessively) and never twice in a row: 「\s*[:：]?\s*」 would try every
+# way of splitting a run of spaces between its two halves, each time the colon is absent.
 _VISIBLE_DATE = re.compile(
-    r"(发布时间|发布日期|发文日期|公开日期|发布于)\s*[:：]?\s*"
-    r"((?:19|20)\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?"
-    r"(?:\s*(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?)?"
+    r"(发布时间|发布日期|发文日期|公开日期|发布于)\s*+(?:[:：]\s*+)?"
+    r"((?:19|20)\d{2})\s*+[-/年.]\s*+(\d{1,2})\s*+[-/月.]\s*+(\d{1,2})(?:\s*+日)?"
+    r"(?:\s*+(\d{1,2})\s*+[:：]\s*+(\d{2})(?:\s*+[:：]\s*+(\d{2}))?)?"
 )
 _META_DATE = re.compile(
-    r"((?:19|20)\d{2})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT-]*(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?)?"
+    r"((?:19|20)\d{2})\s*+[-/年.]\s*+(\d{1,2})\s*+[-/月.]\s*+(\d{1,2})(?:\s*+日)?"
+    r"(?:[\sT-]*+(\d{1,2})\s*+:\s*+(\d{2})(?:\s*+:\s*+(\d{2}))?)?"
 )
 _URL_DATES = (
     re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),

@@ -27,12 +27,12 @@ NUMERALS = frozenset("一二三四五六")  # the six section numerals
 
 def heading_key(text: str) -> str | None:
     """The section key a heading line opens, or None."""
-    start = text.lstrip()[:1]
+    start = text[:1000].lstrip()[:1]
     if start not in NUMERALS:
         return None  # cheap rejection before normalising: a heading starts with its numeral
-    text = nfkc(text)
-    if len(text) > 200:
-        text = text[:200]
+    # A heading is judged by its first 200 characters (the patterns look at a few dozen), and only
+    # those are normalised: a paragraph of megabytes starting with 一 costs no more than a heading.
+    text = nfkc(text[:1000])[:200]
     for key, pattern in _HEADINGS:
         if pattern.match(text):
             return key
@@ -63,5 +63,5 @@ def split_sections(document: Document) -> dict[str, str]:
 
 def _after_heading(text: str) -> str:
     """Text that shares the heading's paragraph (「一、总体情况。2024年，…」)."""
-    match = re.match(r"^\s*\S{1,40}?[。:：]\s*(.+)$", text)
+    match = re.match(r"^\s*\S{1,40}?[。:：]\s*+(.+)$", text)
     return match.group(1) if match and len(text) > 40 else ""

@@ -228,10 +228,10 @@ def _read_applications(lines: list[Line], reading: TableReading) -> dict[str, di
             continue
         previous = key
         rows.setdefault(key, line)
-    columns = {
-        block: _applicant_columns(cols, [line for line in lines if line.block == block])
-        for block, cols in header_cols.items()
-    }
+    by_block: dict[int, list[Line]] = {}
+    for line in lines:
+        by_block.setdefault(line.block, []).append(line)
+    columns = {block: _applicant_columns(cols, by_block[block]) for block, cols in header_cols.items()}
     order = _text_column_order(header_order)
     raw: dict[str, dict[str, str | None]] = {}
     for key, line in rows.items():
