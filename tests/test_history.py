@@ -354,7 +354,9 @@ def test_the_same_bytes_for_another_year_share_one_stored_blob(store, seed):
 def test_the_document_states_its_year_and_a_caller_cannot_change_it(store, seed):
     with pytest.raises(InputError, match="文件中的报告年度为 2025 年，与指定的 2024 年不符"):
         ingest(store, "weibin-office", "weibin.txt", data=seed, now=NOW, year=2024)
-    assert _count(store, models.Report) == _count(store, models.Blob) == 0
+    assert _count(store, models.Report) == 0  # no version; the refused document is kept as unreadable
+    with store.reading() as session:
+        assert "与指定的 2024 年不符" in session.scalars(select(models.Document.read_error)).one()
     same = ingest(store, "weibin-office", "weibin.txt", data=seed, now=NOW, year=2025)  # agreeing is fine
     assert (same.status, same.year) == ("new", 2025)
     with pytest.raises(InputError, match="读不出报告年度"):
