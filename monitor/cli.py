@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from monitor.text import clip, printable
+from monitor.text import clip, inline, printable, undecodable
 
 if TYPE_CHECKING:
     from monitor.check import CheckResult
@@ -119,6 +119,10 @@ class MonitorGroup(LazyGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         _debug_logging()
+        arguments = kwargs.get("args", args[0] if args else None)
+        bad = undecodable(list(sys.argv[1:] if arguments is None else arguments))
+        if bad is not None:
+            refuse(f"monitor: 参数不是 UTF-8 文本：{inline(bad)}")
         if not kwargs.get("standalone_mode", True):
             return super().main(*args, **kwargs)
         try:
@@ -272,7 +276,7 @@ def check(location: str, as_json: bool, kind: str | None, agency: str | None, ye
     try:
         result = check_location(location, kind=kind, agency=agency, year=year)
     except InputError as exc:
-        refuse(f"monitor check: {location}: {exc}")
+        refuse(f"monitor check: {inline(location)}: {exc}")
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1))
     else:

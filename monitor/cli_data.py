@@ -24,7 +24,7 @@ from monitor.errors import InputError
 from monitor.store import Store, StoreError, create, findings, open_store, registry
 from monitor.store.audit import atomic_write
 from monitor.store.database import SCHEMA_REVISION, refresh_statistics
-from monitor.text import clip, printable
+from monitor.text import clip, inline, printable
 
 if TYPE_CHECKING:
     from monitor.pipeline import Ingested
@@ -178,7 +178,7 @@ def ingest(location: str | None, agency_id: str | None, year: int | None, manife
         for job, outcome in ingest_many(store, jobs, workers):
             if isinstance(outcome, Failed):
                 tally["failed"] += 1
-                click.echo(printable(f"monitor ingest: {job.location}: {outcome.reason}"), err=True)
+                click.echo(printable(f"monitor ingest: {inline(job.location)}: {outcome.reason}"), err=True)
                 continue
             tally[outcome.status] += 1
             click.echo(describe(job.agency_id, outcome))

@@ -564,6 +564,11 @@ _TOML_MESSAGES: list[tuple[str, str]] = [
 _FULL_WIDTH = re.compile("[“”‘’＝［］｛｝，：]")
 
 
+def _fill(message: str, values: tuple[str, ...]) -> str:
+    """`message` with {0}, {1}… replaced by `values`; any other brace stays as written (not str.format)."""
+    return re.sub(r"\{(\d)\}", lambda field: values[int(field.group(1))], message)
+
+
 def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     """`TOML 语法错误（第 L 行第 C 列）：reason；该行：「…」`, in Chinese."""
     message = str(getattr(exc, "msg", None) or exc)
@@ -576,7 +581,7 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     for pattern, chinese in _TOML_MESSAGES:
         matched = re.match(pattern, body)
         if matched:
-            reason = chinese.format(*matched.groups())
+            reason = _fill(chinese, matched.groups())
             break
     if line is None:
         where = "（文件末尾）" if "end of document" in message else ""

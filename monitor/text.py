@@ -39,6 +39,23 @@ def printable(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
+def inline(text: str) -> str:
+    """`text` made printable on one line, for quoting a name or path inside a one-line message: a
+    line break or tab shows as \\n or \\t."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def undecodable(arguments: list[str]) -> str | None:
+    """The first command-line argument that is not UTF-8 text (Python keeps such bytes as lone
+    surrogates, which no database or file accepts), shown with its bad bytes escaped; None if all are."""
+    for argument in arguments:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def spreadsheet_text(value: object) -> object:
     """A CSV cell that a spreadsheet shows as written: text beginning like a formula gets the OWASP
     prefix, a single quote. Only text: numbers (a negative one too) are returned as they are."""

@@ -39,7 +39,7 @@ class Archive:
         _check_directory(data, what)
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError):
             raise InputError(f"{what} 文件已损坏（不是有效的压缩包）") from None
         members = self._zip.infolist()
         if len(members) > MAX_ARCHIVE_MEMBERS:
@@ -89,7 +89,9 @@ class Archive:
                     if left < 0:
                         raise over
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # zipfile's own errors for a damaged archive: a bad record, a seek before the start (a lying
+        # directory offset), a version or feature it does not implement.
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
             detail = str(exc).splitlines()[0][:60] if str(exc) else type(exc).__name__
             raise InputError(f"{self.what} 文件已损坏（{name}：{detail}）") from None
         data = b"".join(chunks)
