@@ -15,8 +15,9 @@ its reason. The limits are those of monitor/parsing/limits.py.
   encrypted and bzip2 members.
 * PDF (monitor/parsing/pdf.py): FlateDecode and RunLength bombs, a page listed a million times in
   /Kids and other repeats in the page tree, 200,000 text operators on one page, a form drawn over
-  and over, an inline image full of 「E」, a grid of ruling lines, an absurd page size, pdfminer's
-  warnings (on the logger, never on stderr), cell texts the same as pdfplumber's.
+  and over, an inline image full of 「E」, a grid of ruling lines, an absurd page size, font widths
+  and character maps over billions of codes, text far off the page, pdfminer's warnings (on the
+  logger, never on stderr), cell texts the same as pdfplumber's.
 * Fetching (monitor/fetch.py): a device, a FIFO, a sparse file over the limit; a server that drips
   its headers or its body (a total deadline), a body over the size limit.
 * LibreOffice (monitor/parsing/convert.py): a conversion that does not end (its whole process group
@@ -518,7 +519,7 @@ def test_form_drawn_over_and_over_counts_each_time(monkeypatch: pytest.MonkeyPat
     form = pdf_stream(zlib.compress(b"q Q " * 50_000), b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] "
                                                         b"/Filter /FlateDecode ")
     data = one_page_pdf(b"/X1 Do\n" * 1000, resources=b"/XObject << /X1 6 0 R >>", more={6: form})
-    refused(lambda: parse_pdf(data), "内容过多", "300000")
+    refused(lambda: parse_pdf(data), "内容过于复杂", "300000")
 
 
 def test_inline_image_full_of_the_end_marker_letter_is_read_in_linear_time(tmp_path: Path) -> None:
@@ -542,6 +543,31 @@ def test_grid_of_ruling_lines_past_the_crossing_limit_is_refused() -> None:
 def test_page_of_absurd_size_is_refused() -> None:
     data = one_page_pdf(TEXT, media_box=b"[0 0 100000000000000000000 842]")
     refused(lambda: parse_pdf(data), "页面尺寸异常")
+
+
+def test_font_width_range_of_two_billion_codes_is_refused(tmp_path: Path) -> None:
+    """/W [1 2147483647 1000]: pdfminer made a dict entry for every code (1.3 GB, then MemoryError)."""
+    data = one_page_pdf(b"BT /F1 12 Tf 72 720 Td <0001> Tj ET", more={
+        5: b"<< /Type /Font /Subtype /Type0 /BaseFont /Odd /Encoding /Identity-H /DescendantFonts [7 0 R] >>",
+        7: b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Odd /CIDSystemInfo << /Registry (Adobe) "
+           b"/Ordering (Identity) /Supplement 0 >> /W [1 2147483647 1000] >>"})
+    outcome = parse_in_child(data, tmp_path, memory=768 * MB)
+    assert "内容过于复杂" in outcome.get("refused", ""), outcome
+
+
+def test_character_map_range_of_four_billion_codes_is_refused(tmp_path: Path) -> None:
+    to_unicode = pdf_stream(b"1 begincodespacerange <00000000> <FFFFFFFF> endcodespacerange\n"
+                            b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange\n")
+    data = one_page_pdf(TEXT, more={5: HELVETICA[:-2] + b"/ToUnicode 8 0 R >>", 8: to_unicode})
+    outcome = parse_in_child(data, tmp_path, memory=768 * MB, cpu=60)
+    assert "内容过于复杂" in outcome.get("refused", ""), outcome
+
+
+def test_text_far_off_the_page_is_left_out(tmp_path: Path) -> None:
+    """Lines drawn at x = 99,999,999: the laid-out text padded each with ten million spaces."""
+    far = b"".join(b"BT /F1 12 Tf 99999999 %d Td (far away) Tj ET\n" % (800 - 14 * line) for line in range(50))
+    outcome = parse_in_child(one_page_pdf(far + TEXT + TEXT), tmp_path, memory=512 * MB, cpu=30)
+    assert "不是政府信息公开工作年度报告" in outcome.get("refused", ""), outcome  # read: not a report
 
 
 def test_cell_texts_are_pdfplumbers() -> None:

@@ -22,10 +22,11 @@ MAX_DOCX_NESTING = 16
 MAX_DOCX_GRID_CELLS = 200_000
 # A PDF: pages (counted from the page tree before any page is read), drawn objects (characters,
 # lines, rectangles, curves, images, forms) on one page and in the whole document, bytes a stream
-# decodes to (one stream; all streams of the document), tokens pdfminer parses (objects, and page
-# content with its operators and operands, a form each time it is drawn: a report has about five
-# thousand a page), and the crossings of ruling lines that table finding works on, per page
-# (pdfplumber's cell search grows with their square).
+# decodes to (one stream; all streams of the document), units of pdfminer's parsing (tokens of
+# objects and of page content, a form's each time it is drawn, and the entries it makes of font
+# widths and character-map ranges: a report has about five thousand a page), and the crossings of
+# ruling lines that table finding works on, per page (pdfplumber's cell search grows with their
+# square).
 MAX_PDF_PAGES = 150
 MAX_PDF_PAGE_OBJECTS = 20_000
 MAX_PDF_OBJECTS = 300_000

@@ -16,9 +16,11 @@ functions of pdfminer.pdftypes (zlib, LZW, run-length) and tokenizes in PSBasePa
 this module replaces them, once, at import, with counting equivalents that apply a budget only
 inside parse_pdf (a context variable) and are the library's own behaviour everywhere else. So are
 pdfplumber's search of ruling-line crossings (pdfplumber.table.edges_to_intersections: inside
-parse_pdf it stops at MAX_PDF_PAGE_CROSSINGS) and pdfminer's reading of inline images (quadratic
-there). pdfminer's and pdfplumber's log records go to the logger `monitor.parsing.pdf.library`,
-warnings to `monitor.parsing.pdf`: never to the user's stderr unless logging is set up to show them.
+parse_pdf it stops at MAX_PDF_PAGE_CROSSINGS), pdfminer's reading of inline images (quadratic
+there), and the entries pdfminer makes of font widths and character-map ranges (counted like
+tokens: a range may span billions of codes). pdfminer's and pdfplumber's log records go to the
+logger `monitor.parsing.pdf.library`, warnings to `monitor.parsing.pdf`: never to the user's
+stderr unless logging is set up to show them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from typing import Any
 
 import pdfplumber
 import pdfplumber.table
-from pdfminer import pdfinterp, pdftypes
+from pdfminer import pdffont, pdfinterp, pdftypes
+from pdfminer.cmapdb import FileCMap, FileUnicodeMap
 from pdfminer.layout import LTPage
 from pdfminer.lzw import LZWDecoder
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -137,10 +140,11 @@ class _Budget:
             raise self.refuse(f"PDF 中的数据流解压后总计过大（上限 {MAX_PDF_DECODED_BYTES // 2**20} MB），拒绝读取")
 
     def interpret(self, steps: int = 1) -> None:
-        """`steps` more tokens parsed (or steps through an inline image's data)."""
+        """`steps` more units of parsing: tokens, steps through an inline image's data, entries of
+        font widths and character maps."""
         self.tokens += steps
         if self.tokens > MAX_PDF_TOKENS:
-            raise self.refuse(f"PDF 内容过多（解析超过 {MAX_PDF_TOKENS} 个记号的上限），拒绝读取")
+            raise self.refuse(f"PDF 内容过于复杂（超过 {MAX_PDF_TOKENS} 个语法单元的上限），拒绝读取")
 
     def draw(self, count: int = 1) -> None:
         self.objects += count
@@ -276,6 +280,72 @@ def _edges_to_intersections(edges: list[dict[str, Any]], x_tolerance: float = 1,
     return intersections
 
 
+_original_get_widths = pdffont.get_widths
+_original_get_widths2 = pdffont.get_widths2
+
+
+def _width_entries(seq: list[Any], group: int, resolve: bool) -> int:
+    """How many entries pdfminer's get_widths (group 3) or get_widths2 (group 5) makes of a /W or
+    /W2 array: a list after a first code gives one per width, `first last width…` one per code."""
+    entries = 0
+    numbers: list[Any] = []
+    for value in seq:
+        value = resolve1(value) if resolve else value
+        if isinstance(value, list):
+            if numbers:
+                entries += len(value) // (1 if group == 3 else 3)
+                numbers = []
+        elif isinstance(value, int | float):
+            numbers.append(value)
+            if len(numbers) == group:
+                first, last = numbers[0], numbers[1]
+                if isinstance(first, int) and isinstance(last, int):
+                    entries += max(0, last - first + 1)
+                numbers = []
+    return entries
+
+
+def _get_widths(seq: Any) -> Any:
+    """pdfminer's get_widths; inside parse_pdf the widths it would make are counted against the
+    budget first (`/W [1 2147483647 1000]` is two billion of them)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        seq = list(seq)
+        budget.interpret(_width_entries(seq, 3, resolve=True))
+    return _original_get_widths(seq)
+
+
+def _get_widths2(seq: Any) -> Any:
+    budget = _BUDGET.get()
+    if budget is not None:
+        seq = list(seq)
+        budget.interpret(_width_entries(seq, 5, resolve=False))
+    return _original_get_widths2(seq)
+
+
+_original_add_cid2unichr = FileUnicodeMap.add_cid2unichr
+_original_add_code2cid = FileCMap.add_code2cid
+
+
+def _add_cid2unichr(self: FileUnicodeMap, cid: int, code: Any) -> None:
+    """A character map's entry (a bfrange or cidrange may span four billion codes), counted."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.interpret()
+    _original_add_cid2unichr(self, cid, code)
+
+
+def _add_code2cid(self: FileCMap, code: str, cid: int) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.interpret()
+    _original_add_code2cid(self, code, cid)
+
+
+pdffont.get_widths = _get_widths
+pdffont.get_widths2 = _get_widths2
+FileUnicodeMap.add_cid2unichr = _add_cid2unichr  # type: ignore[method-assign]
+FileCMap.add_code2cid = _add_code2cid  # type: ignore[method-assign]
 pdftypes.zlib = _BoundedZlib  # type: ignore[assignment]
 pdftypes.decompress_corrupted = _decompress_corrupted
 pdftypes.lzwdecode = _lzwdecode
@@ -543,10 +613,29 @@ def _read_pages(pages: Sequence[PlumberPage]) -> tuple[list[Block], int, int, li
                 layout_text = None
             first_on_page = False
         if layout_text is not None:  # read now, while the page's layout is at hand
-            layout_text.append(page.extract_text(layout=True) or "")
+            layout_text.append(_layout_text(page))
         page.close()  # prose lines carry over: a paragraph may continue on the next page
     blocks.extend(_paragraphs(lines))
     return blocks, chars, images, layout_text
+
+
+_SPACES_LINE = re.compile(r"^ +$", re.MULTILINE)
+
+
+def _layout_text(page: PlumberPage) -> str:
+    """The page as laid-out text. Characters whose middle is off the page are left out: pdfplumber
+    pads a line with spaces up to each character (one drawn at x = 10⁸ made a line of ten million
+    spaces). Lines of spaces only are left empty: they are a page's width of spaces each, and text
+    reading skips them."""
+    x0, top, x1, bottom = page.bbox
+
+    def on_page(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        return x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
+
+    text = page.filter(on_page).extract_text(layout=True) or ""
+    return _SPACES_LINE.sub("", text)
 
 
 def _page_items(page: PlumberPage) -> list[str | Table]:
