@@ -202,8 +202,14 @@ def html_pages(draw: st.DrawFn) -> tuple[bytes, str | None]:
                                   "某" * 5000 + f"{year}年度政府信息公开工作年度报告",
                                   f"{year}年度某某镇人民政府政务公开年报")))
     parts = [f"<h1>{_e(title)}</h1>"]
-    for _ in range(draw(st.integers(0, 8))):
-        block = draw(st.sampled_from(("heading", "sentence", "table", "control", "nest", "long")))
+    # Half the pages follow the template (the six headings in order, each dropped now and then), so
+    # that they get past "not a report" to the tables and rules; the others are blocks in any order.
+    plan = [heading for heading in hostile.SECTION_HEADINGS if draw(st.integers(0, 5))] \
+        if draw(st.booleans()) else [None] * draw(st.integers(0, 8))
+    for heading in plan:
+        if heading is not None:
+            parts.append(f"<p><strong>{_e(heading)}</strong></p>")
+        block = draw(st.sampled_from(("heading", "sentence", "table", "table", "control", "nest", "long")))
         if block == "heading":
             parts.append(f"<p><strong>{_e(draw(headings))}</strong></p>")
         elif block == "sentence":
@@ -224,10 +230,11 @@ def html_pages(draw: st.DrawFn) -> tuple[bytes, str | None]:
         f"<meta charset={charset}>")))
     body = "".join(parts)
     page = f"<html><head>{meta}<title>{_e(title)}</title></head><body><div id='zoom'>{body}</div></body></html>"
-    encoding = draw(st.sampled_from(("utf-8", "gb18030", "utf-16", "utf-16-le", "big5", "latin-1", "utf-8-sig")))
+    encoding = draw(st.sampled_from(("utf-8", "utf-8", "utf-8", "gb18030", "utf-16", "utf-16-le", "big5", "latin-1",
+                                     "utf-8-sig")))
     data = page.encode(encoding, "replace")
     if draw(st.integers(0, 4)) == 0:
-        data = data[: draw(st.integers(0, len(data)))]
+        data = data[: len(data) - draw(st.integers(0, len(data)))]
     content_type = draw(st.none() | charsets.map(lambda c: f"text/html; charset={c}"))
     return data, content_type
 
@@ -264,7 +271,7 @@ def mutated_pages(draw: st.DrawFn) -> tuple[bytes, str | None]:
             text = text[:at] + draw(controls) + text[at:]
     data = text.encode("utf-8")
     if draw(st.booleans()):
-        data = data[: draw(st.integers(0, len(data)))]
+        data = data[: len(data) - draw(st.integers(0, len(data)))]
     content_type = draw(st.none() | charsets.map(lambda c: f"text/html; charset={c}"))
     return data, content_type
 
@@ -307,7 +314,7 @@ def text_reports(draw: st.DrawFn) -> tuple[bytes, str | None]:
     encoding = draw(st.sampled_from(("utf-8", "gb18030", "utf-16", "utf-8-sig", "big5", "utf-32")))
     data = text.encode(encoding, "replace")
     if draw(st.integers(0, 4)) == 0:
-        data = data[: draw(st.integers(0, len(data)))]
+        data = data[: len(data) - draw(st.integers(0, len(data)))]
     content_type = draw(st.none() | charsets.map(lambda c: f"text/plain; charset={c}"))
     return data, content_type
 
@@ -344,7 +351,7 @@ def docx_edits(draw: st.DrawFn, base: bytes) -> bytes:
     """One structural edit of a DOCX package: zip, parts, or the document's XML."""
     edit = draw(st.sampled_from(("truncate", "flip", "garbage", "remove", "textboxes", "table", "nest", "numbers")))
     if edit == "truncate":
-        return base[: draw(st.integers(0, len(base)))]
+        return base[: len(base) - draw(st.integers(0, len(base)))]
     if edit == "flip":
         data = bytearray(base)
         for _ in range(draw(st.integers(1, 16))):
@@ -441,8 +448,8 @@ def flipped_or_cut(draw: st.DrawFn, data: bytes) -> bytes:
         for _ in range(draw(st.integers(1, 8))):
             out[draw(st.integers(0, len(out) - 1))] ^= 1 << draw(st.integers(0, 7))
         data = bytes(out)
-    if edit in ("truncate", "both"):
-        data = data[: draw(st.integers(0, len(data)))]
+    if edit in ("truncate", "both"):  # (the cut shrinks towards the whole file)
+        data = data[: len(data) - draw(st.integers(0, len(data)))]
     return data
 
 
@@ -773,7 +780,7 @@ def config_files(draw: st.DrawFn, database: Path) -> tuple[bytes, int]:
         at = draw(st.integers(0, len(data)))
         data = data[:at] + b"\x00" + data[at:]
     elif form == "cut":
-        data = data[: draw(st.integers(0, len(data)))]
+        data = data[: len(data) - draw(st.integers(0, len(data)))]
     return data, budget
 
 
