@@ -695,8 +695,12 @@ def docx_mutation(data: bytes, rng: random.Random, steps: list[str]) -> bytes:
     if roll == 5:  # spans and merges
         cells = [(rng.choice(("本年新收", "1", "", odd_number(rng))), rng.choice((1, 0, -5, 100, 10**6, 2**31)),
                   rng.choice((None, "restart", "continue", "bogus"))) for _ in range(rng.randint(1, 40))]
+        long = ""
+        if rng.random() < 0.1:  # a long text repeated by its span (costly to read: a few of these only)
+            cells[0] = ("本年新收" + "某" * rng.choice((1000, 10_000, 100_000)), 100, None)
+            long = f", a {len(cells[0][0])}-character cell spanning 100 columns"
         rows = [cells[i::3] for i in range(3)] * rng.choice((1, 100))
-        steps.append(f"a table with gridSpan/vMerge storms ({len(rows)} rows)")
+        steps.append(f"a table with gridSpan/vMerge storms ({len(rows)} rows{long})")
         return rezip(data, {"word/document.xml": _into_body(document, w_table(rows)).encode()})
     if roll == 6:  # tables nested in cells
         depth = rng.choice((2, 10, 50))
