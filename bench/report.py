@@ -22,6 +22,7 @@ from pathlib import Path
 import check_throughput
 import common
 import document_formats
+import fuzz
 import history
 
 INTRO = """# Performance
@@ -44,6 +45,10 @@ monitor adds:
   (interpreter and CLI start-up) for the read commands.
 - **start-up** (`bench/startup.py`): CPU time of starting the command line. Floor: importing the
   libraries `monitor check` cannot do without.
+- **fuzzing** (`bench/fuzz.py`): seeded hostile inputs (mutated real and generated reports, bombs,
+  span storms, broken DOCX and PDF), each in a child process with a CPU and memory limit: outcome
+  classes, the slowest and heaviest inputs, and the time at size N and 2N of each pathological
+  family (about 2: linear).
 """
 
 
@@ -87,6 +92,7 @@ def page(args: argparse.Namespace) -> str:
             agencies=args.agencies, reports=args.reports, repeat=args.repeat, postgres=args.postgres)) + (
             "" if args.postgres else "\n\nPostgreSQL: not measured (run `bench/report.py --postgres`).")),
         ("Start-up", startup_section),
+        ("Fuzzing", lambda: fuzz.to_markdown(fuzz.measure(count=args.fuzz, seed=1, progress=False))),
     ]
     sections = [header]
     for title, run in benchmarks:
@@ -110,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes / runs per measurement (default 3)")
     parser.add_argument("--postgres", nargs="?", const=history.PG_URL, metavar="URL",
                         help=f"the history database on PostgreSQL too ({history.PG_URL})")
+    parser.add_argument("--fuzz", type=int, default=2000,
+                        help="hostile inputs for bench/fuzz.py (default 2000; the issue's full run: 10000)")
     args = parser.parse_args(argv)
     text = page(args)
     if args.write:
