@@ -71,18 +71,15 @@ def _read_file(path: Path) -> bytes:
 
 
 def read_text_file(path: Path) -> str:
-    """A UTF-8 text file named on the command line (a manifest, a registry CSV); a BOM is dropped.
-    Raises InputError naming the file and why it cannot be read."""
+    """A UTF-8 text file named on the command line (a manifest, a registry CSV), read as a document
+    is (a regular file, within the size limit); a BOM is dropped. Raises InputError naming the file
+    and why it cannot be read."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: 文件不存在") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: 这是一个目录，不是文件") from None
+        return _read_file(path).decode("utf-8-sig")
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: 不是 UTF-8 编码的文本文件（请以 UTF-8 保存）") from None
-    except OSError as exc:
-        raise InputError(f"{path}: 无法读取文件：{exc.strerror or exc}") from None
 
 
 # --- downloads under a deadline ------------------------------------------------------------------
