@@ -52,6 +52,7 @@ from monitor.fetch import read_location
 from monitor.parsing import convert, parse
 from monitor.parsing import pdf as pdf_reader
 from monitor.parsing.archive import Archive
+from monitor.parsing.document import Table
 from monitor.parsing.limits import (
     MAX_ARCHIVE_MEMBERS,
     MAX_DOCUMENT_BYTES,
@@ -61,6 +62,7 @@ from monitor.parsing.limits import (
     MAX_PDF_PAGE_OBJECTS,
     MAX_PDF_PAGES,
     MAX_PDF_STREAM_BYTES,
+    MAX_REPEATED_TEXT,
     MAX_UNPACKED_BYTES,
 )
 from monitor.parsing.pdf import parse_pdf
@@ -318,6 +320,37 @@ def test_docx_table_spans_past_the_grid_budget_are_refused() -> None:
     rows = MAX_DOCX_GRID_CELLS // (100 * 50) + 1
     table = "<w:tbl>" + ("<w:tr>" + span * 50 + "</w:tr>") * rows + "</w:tbl>"
     refused(lambda: parse_docx(docx_package(document_xml(table))), "表格过大", str(MAX_DOCX_GRID_CELLS))
+
+
+def test_docx_text_repeated_by_grid_spans_is_bounded() -> None:
+    """A 300,000-character cell spanning 100 columns in 10 rows: 300 M characters to normalise
+    as row labels (1.8 GB and a MemoryError) before the cap; the fixture
+    docx-span-label-amplification.oom.docx."""
+    text = "".join(random.Random(9).choices("长宽高低多少大小上下左右", k=300_000))  # not a zip bomb
+    cell = "<w:tc><w:tcPr><w:gridSpan w:val='100'/></w:tcPr>" + para(text) + "</w:tc>"
+    table = "<w:tbl>" + ("<w:tr>" + cell + "</w:tr>") * 10 + "</w:tbl>"
+    refused(lambda: parse_docx(docx_package(document_xml(table))), "重复的文字过多", str(MAX_REPEATED_TEXT))
+
+
+def test_docx_text_repeated_by_vertical_merges_is_bounded() -> None:
+    text = "".join(random.Random(9).choices("长宽高低多少大小上下左右", k=100_000))
+    first = "<w:tc><w:tcPr><w:vMerge w:val='restart'/></w:tcPr>" + para(text) + "</w:tc>"
+    below = "<w:tc><w:tcPr><w:vMerge/></w:tcPr>" + para("") + "</w:tc>"
+    table = "<w:tbl><w:tr>" + first + "</w:tr>" + ("<w:tr>" + below + "</w:tr>") * 30 + "</w:tbl>"
+    refused(lambda: parse_docx(docx_package(document_xml(table))), "重复的文字过多")
+
+
+def test_docx_spans_and_merges_of_ordinary_labels_are_read() -> None:
+    span = "<w:tc><w:tcPr><w:gridSpan w:val='3'/></w:tcPr>" + para("本年新收政府信息公开申请数量") + "</w:tc>"
+    first = "<w:tc><w:tcPr><w:vMerge w:val='restart'/></w:tcPr>" + para("三、本年度办理结果") + "</w:tc>"
+    below = "<w:tc><w:tcPr><w:vMerge/></w:tcPr>" + para("") + "</w:tc>"
+    value = "<w:tc>" + para("5") + "</w:tc>"
+    table = ("<w:tbl><w:tr>" + span + value + "</w:tr><w:tr>" + first + value * 3 + "</w:tr>"
+             + ("<w:tr>" + below + value * 3 + "</w:tr>") * 20 + "</w:tbl>")
+    grid = parse_docx(docx_package(document_xml(table))).blocks[0]
+    assert isinstance(grid, Table)
+    assert grid.rows[0] == ["本年新收政府信息公开申请数量"] * 3 + ["5"]
+    assert [row[0] for row in grid.rows[1:]] == ["三、本年度办理结果"] * 21
 
 
 def test_zip_bomb_with_lying_headers_is_stopped(tmp_path: Path) -> None:

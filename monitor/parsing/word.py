@@ -21,7 +21,7 @@ from lxml import etree
 
 from monitor.errors import InputError
 from monitor.parsing.archive import Archive
-from monitor.parsing.document import Block, Document, Paragraph, Table
+from monitor.parsing.document import Block, Budget, Document, Paragraph, Table
 from monitor.parsing.limits import MAX_DOCX_GRID_CELLS, MAX_DOCX_NESTING, MAX_DOCX_PART_BYTES
 from monitor.parsing.sniff import DOCX_MEDIA_TYPE
 
@@ -117,11 +117,13 @@ def _local_name(tag: object) -> str:
 
 
 class _Reader:
-    """The blocks of a body, each element visited once; `cells` counts the table grid positions."""
+    """The blocks of a body, each element visited once; `cells` counts the table grid positions
+    and `budget` the cell text that spans and vertical merges copy into further positions."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.cells = 0
+        self.budget = Budget()
 
     def walk(self, container: etree._Element, depth: int) -> None:
         """Paragraphs, tables and content controls of a container (the body, a text box, a cell of
@@ -185,9 +187,11 @@ class _Reader:
                 above = rows[-1] if rows else None
                 if merge == "continue" and above is not None and c < len(above):
                     text, ident = above[c], ids[-1][c]
+                    self.budget.repeated(len(text) * span)  # the text a vertical merge repeats
                 else:
                     text, ident = _text(tc), cell_id
                     cell_id += 1
+                    self.budget.repeated(len(text) * (span - 1))  # the text a gridSpan repeats
                 texts.extend([text] * span)
                 idents.extend([ident] * span)
                 self._count(span)
