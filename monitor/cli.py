@@ -31,6 +31,12 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                "Store reports received by other means (files or URLs) as versions of agencies' reports."),
     "agencies": ("monitor.cli_data:agencies",
                  "The agency registry: apply monitor.toml (sync), import from and export to CSV."),
+    "crawl": ("monitor.cli_crawl:crawl",
+              "One crawl cycle: read every agency's listings, fetch new or changed reports, read, store and "
+              "evaluate them, then the publication rules."),
+    "deadlines": ("monitor.cli_crawl:deadlines",
+                  "Evaluate LATE, MISSING, UNDATED, REMOVED, SOURCE-BLOCKED and SOURCE-DOWN for every agency as "
+                  "of --now and record the findings."),
     "reports": ("monitor.cli_audit:reports_command",
                 "List stored report versions: one row per agency-year-version."),
     "findings": ("monitor.cli_audit:findings_group", "List stored findings, or triage one (confirm, dismiss)."),

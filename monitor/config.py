@@ -168,6 +168,11 @@ class CrawlConfig(_Strict):
     timeout_s: float = Field(30, gt=0, allow_inf_nan=False)
     max_document_mb: float = Field(50, gt=0, allow_inf_nan=False)
     allow_private_addresses: bool = False
+    first_year: int = Field(2021, ge=2008, le=2100)  # the first crawl of an agency back-fills from this year
+    recheck_days: float = Field(7, ge=0, allow_inf_nan=False)  # known reports re-checked this often
+    down_after: int = Field(3, ge=1)  # consecutive failed crawls of a listing that raise SOURCE-DOWN
+    hosts_in_parallel: int = Field(8, ge=1, le=256)  # sites crawled at once (each politely, one request at a time)
+    max_listing_pages: int = Field(50, ge=1, le=10_000)  # pages read of one listing (its pagination)
 
 
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")

@@ -1,34 +1,26 @@
 """Reading one document named on the command line: a local path or an http(s) URL.
 
 A path is read only when it is a regular file (a device such as /dev/zero never ends, a FIFO
-blocks until someone writes), and at most MAX_DOCUMENT_BYTES of it whatever size it reports. A
-download may take FETCH_DEADLINE_S seconds in all, headers included: when the deadline passes, the
-connection's socket is shut down, which ends a read blocked on a server that sends a byte now and
-then (each read waiting less than the read timeout); the body is read up to MAX_DOCUMENT_BYTES.
+blocks until someone writes), and at most MAX_DOCUMENT_BYTES of it whatever size it reports.
+
+A URL is downloaded by scrapers.fetch, the project's only HTTP code, as a person's one-shot fetch:
+no robots.txt, private addresses allowed. It may take FETCH_DEADLINE_S seconds in all, headers
+included: when the deadline passes, the connection's socket is shut down, which ends a read blocked
+on a server that sends a byte now and then (each read waiting less than the read timeout); the body
+is read up to MAX_DOCUMENT_BYTES. An HTTP error status is refused (5xx after scrapers.fetch's retries).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import os
-import socket
 import stat
-import threading
-import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from monitor.errors import InputError
 from monitor.parsing.limits import FETCH_DEADLINE_S, FETCH_READ_TIMEOUT_S, MAX_DOCUMENT_BYTES
 
 USER_AGENT = "annual-report-monitor/0.1 (monitor check)"
-_CHUNK = 64 * 1024
 
 
 def read_location(location: str, timeout: float = FETCH_READ_TIMEOUT_S,
@@ -82,128 +74,27 @@ def read_text_file(path: Path) -> str:
         raise InputError(f"{path}: 不是 UTF-8 编码的文本文件（请以 UTF-8 保存）") from None
 
 
-# --- downloads under a deadline ------------------------------------------------------------------
-class _Deadline:
-    """A wall-clock limit on one download: when it passes, every socket the download opened is shut
-    down, so that a read blocked on it returns at once."""
+# --- downloads ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CheckSettings:
+    """scrapers.fetch's settings for a person's `monitor check URL` (monitor.config is not loaded)."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-        self.expired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-    def watch(self, sock: socket.socket | None) -> None:
-        if sock is None:
-            return
-        with self._lock:
-            self._sockets.append(sock)
-            if self.expired:
-                _shut(sock)
-
-    def check(self) -> None:
-        if self.expired or time.monotonic() > self.end:
-            self.expired = True
-            raise InputError(f"下载超时（超过 {self.seconds:g} 秒的总时限）")
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: also under TLS
-
-
-_DEADLINE: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar("monitor_fetch_deadline", default=None)
-
-
-class _HTTPConnection(HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        deadline = _DEADLINE.get()
-        if deadline is not None:
-            deadline.watch(self.sock)
-
-
-class _HTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        deadline = _DEADLINE.get()
-        if deadline is not None:
-            deadline.watch(self.sock)
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _Adapter(HTTPAdapter):
-    """requests' adapter whose connections hand their sockets to the download's deadline."""
-
-    _pools: ClassVar[dict[str, type[HTTPConnectionPool]]] = {"http": _HTTPPool, "https": _HTTPSPool}
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._pools
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if not proxy.lower().startswith("socks"):
-            manager.pool_classes_by_scheme = self._pools
-        return manager
+    user_agent: str = USER_AGENT
+    per_host_interval_s: float = 0.0
+    timeout_s: float = FETCH_READ_TIMEOUT_S
+    max_document_mb: float = MAX_DOCUMENT_BYTES / 2**20
+    allow_private_addresses: bool = True  # the person named the address
 
 
 def _read_url(url: str, timeout: float, seconds: float) -> tuple[bytes, str | None]:
-    deadline = _Deadline(seconds)
-    token = _DEADLINE.set(deadline)
-    try:
-        with deadline, requests.Session() as session:
-            adapter = _Adapter()
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            try:
-                return _download(session, url, timeout, deadline)
-            except requests.RequestException as exc:
-                deadline.check()  # a read ended by the deadline: say so
-                raise InputError(f"无法下载：{type(exc).__name__}") from None
-    finally:
-        _DEADLINE.reset(token)
+    from scrapers.fetch import Fetcher, FetchError
+    from scrapers.model import Request
 
-
-def _download(session: requests.Session, url: str, timeout: float,
-              deadline: _Deadline) -> tuple[bytes, str | None]:
-    with session.get(url, timeout=timeout, stream=True, headers={"User-Agent": USER_AGENT}) as response:
-        deadline.check()
-        if response.status_code >= 400:
-            raise InputError(f"服务器返回 HTTP {response.status_code}")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_DOCUMENT_BYTES:
-            raise InputError(f"文件过大（{int(declared) / 2**20:.1f} MB，上限 {MAX_DOCUMENT_BYTES // 2**20} MB）")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(_CHUNK):
-            deadline.check()
-            size += len(chunk)
-            if size > MAX_DOCUMENT_BYTES:
-                raise InputError(f"文件过大（超过 {MAX_DOCUMENT_BYTES // 2**20} MB）")
-            chunks.append(chunk)
-        deadline.check()  # a body cut short by the deadline is not the document
-        return b"".join(chunks), response.headers.get("Content-Type")
+    with Fetcher(_CheckSettings(timeout_s=timeout), robots=False, deadline_s=seconds) as fetcher:
+        try:
+            response = fetcher.fetch(Request(url))
+        except FetchError as exc:
+            raise InputError(str(exc)) from None
+    if response.status >= 400:
+        raise InputError(f"服务器返回 HTTP {response.status}")
+    return response.body, response.content_type

@@ -12,7 +12,9 @@ Generated from the rule registry by `make docs` (`python -m rules.catalog`); do 
 Rule IDs are stable: they appear in alerts, in the database and in `monitor check --json`.
 
 Scope: `document` rules judge one report alone (`monitor check`); `history` rules compare it with the
-same agency's stored reports and run when a version is stored (`monitor ingest`, the crawler).
+same agency's stored reports and run when a version is stored (`monitor ingest`, the crawler);
+`publication` rules judge what the crawls recorded of an agency-year (dates, listings, links) and run
+in `monitor deadlines` and after every crawl.
 
 | ID | severity | scope | title |
 |---|---|---|---|

@@ -57,7 +57,8 @@ class Finding:
         return {"rule": self.rule, "severity": str(self.severity), "message": self.message, "evidence": self.evidence}
 
 
-Check = Callable[[Report, Context], Iterable[Problem]]
+# A rule's subject is a Report, or for the publication rules a rules.publication.Publication.
+Check = Callable[[Any, Context], Iterable[Problem]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Rule:
     severity: Severity
     title: str
     check: Check
-    scope: str = "document"  # document | history (needs stored reports)
+    scope: str = "document"  # document | history (needs stored reports) | publication (crawl records)
     # An event (a revision) stays recorded; other findings are resolved when a later version
     # no longer shows them.
     resolvable: bool = True
@@ -75,8 +76,8 @@ class Rule:
     def description(self) -> str:
         return inspect.cleandoc(self.check.__doc__ or "")
 
-    def run(self, report: Report, context: Context) -> Iterator[Finding]:
-        for problem in self.check(report, context):
+    def run(self, subject: Any, context: Context) -> Iterator[Finding]:
+        for problem in self.check(subject, context):
             evidence: dict[str, Any] = {"cells": list(problem.cells)}
             if problem.expected is not None or problem.actual is not None:
                 evidence["expected"] = problem.expected

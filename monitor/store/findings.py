@@ -34,22 +34,24 @@ def _event(finding: Finding, now: datetime, action: str, *, actor: str | None = 
     finding.events.append(FindingEvent(at=now, action=action, actor=actor, reason=reason, report_id=report_id))
 
 
-def sync(session: Session, agency_id: str, year: int, report_id: int, found: Iterable[RuleFinding],
-         rules: Iterable[str], now: datetime) -> dict[str, int]:
+def sync(session: Session, agency_id: str, year: int, report_id: int | None, found: Iterable[RuleFinding],
+         rules: Iterable[str], now: datetime, existing: dict[str, Finding] | None = None) -> dict[str, int]:
     """Record the findings of one evaluation of `rules` for an agency-year.
 
     New fingerprints open; known ones are seen again (a resolved one reopens, a dismissed one
     stays dismissed until its expiry); open findings of these rules that the evaluation no longer
-    shows are resolved, except events such as REVISED, which stay as recorded.
+    shows are resolved, except events such as REVISED, which stay as recorded. `existing`: the stored
+    findings of these rules for the agency-year by fingerprint, when the caller read them already.
     """
     counts = {"opened": 0, "seen": 0, "reopened": 0, "resolved": 0}
     rules = set(rules)
-    existing = {
-        f.fingerprint: f
-        for f in session.scalars(
-            select(Finding).where(Finding.agency_id == agency_id, Finding.year == year, Finding.rule.in_(rules))
-        )
-    }
+    if existing is None:
+        existing = {
+            f.fingerprint: f
+            for f in session.scalars(
+                select(Finding).where(Finding.agency_id == agency_id, Finding.year == year, Finding.rule.in_(rules))
+            )
+        }
     current: set[str] = set()
     for item in found:
         key = fingerprint(item.rule, agency_id, year, item.evidence)

@@ -50,6 +50,25 @@ class FindingAction(StrEnum):
     DISMISSAL_EXPIRED = "dismissal-expired"
 
 
+class ListingStatus(StrEnum):
+    """How the last crawl of a listing page went."""
+
+    OK = "ok"  # read (its links are what the agency lists)
+    NOT_MODIFIED = "not-modified"  # 304: as read before
+    BLOCKED = "blocked"  # an anti-bot answer, a soft 404, a redirect home or robots.txt (SOURCE-BLOCKED)
+    FAILED = "failed"  # no answer, an error status, or no listing in the answer (SOURCE-DOWN when repeated)
+
+
+class LinkStatus(StrEnum):
+    """What became of a report link found on a listing."""
+
+    PENDING = "pending"  # found; not fetched yet, or its fetch failed (tried again next crawl)
+    STORED = "stored"  # fetched, read and stored as a version
+    UNREADABLE = "unreadable"  # fetched, the reader refused it: kept as an unreadable document
+    DEAD = "dead"  # 404/410 the first time it was fetched: recorded, not an alarm
+    OTHER = "other"  # the title names another publisher: not this agency's report
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A time-zone-aware datetime stored as UTC on every database (SQLite keeps no offset)."""
 
@@ -104,8 +123,54 @@ class ListingSource(Base):
     last_checked: Mapped[datetime | None]
     last_status: Mapped[str | None] = mapped_column(String(40))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_ok_at: Mapped[datetime | None]  # the first crawl that read it: the monitor watches from then
+    last_ok_at: Mapped[datetime | None]  # the last crawl that read it (MISSING needs one after the deadline)
+    adapter: Mapped[str | None] = mapped_column(String(20))  # the site adapter that read it
+    block_kind: Mapped[str | None] = mapped_column(String(20))  # a BlockKind, while blocked
+    last_error: Mapped[str | None] = mapped_column(Text)  # one line: why the last crawl failed or was blocked
 
     agency: Mapped[Agency] = relationship(back_populates="listings")
+
+
+class HttpCache(Base):
+    """Per URL, what conditional GET needs (ETag, Last-Modified) and what the last answer was."""
+
+    __tablename__ = "http_cache"
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the URL
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the last body
+    checked_at: Mapped[datetime]
+
+
+class CrawlLink(Base):
+    """A report link found on an agency's listing: its title, year and listed date, when the crawl
+    first and last saw it, what became of it, and when it disappeared (REMOVED)."""
+
+    __tablename__ = "crawl_links"
+    __table_args__ = (UniqueConstraint("agency_id", "url_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    url_hash: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    listing_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int]
+    correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    listed_raw: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))  # a LinkStatus
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]  # the last crawl that found it on its listing
+    checked_at: Mapped[datetime | None]  # the last fetch of the report itself
+    gone_at: Mapped[datetime | None]  # dropped from its listing, or 404/410 when re-checked
+    gone_reason: Mapped[str | None] = mapped_column(Text)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Blob(Base):
