@@ -36,7 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
               "evaluate them, then the publication rules."),
     "deadlines": ("monitor.cli_crawl:deadlines",
                   "Evaluate LATE, MISSING, UNDATED, REMOVED, SOURCE-BLOCKED and SOURCE-DOWN for every agency as "
-                  "of --now and record the findings."),
+                  "of --now (default: now) and record the findings."),
     "reports": ("monitor.cli_audit:reports_command",
                 "List stored report versions: one row per agency-year-version."),
     "findings": ("monitor.cli_audit:findings_group", "List stored findings, or triage one (confirm, dismiss)."),

@@ -65,9 +65,10 @@ def listings(session: Session, agency_ids: Iterable[str] | None = None) -> list[
 
 
 def listing_outcome(session: Session, listing_id: int, status: ListingStatus, now: datetime, *,
-                    adapter: str | None = None, block_kind: str | None = None, error: str | None = None) -> None:
+                    adapter: str | None = None, block_kind: str | None = None, error: str | None = None,
+                    etag: str | None = None, last_modified: str | None = None) -> None:
     """Record how a crawl of a listing went: read (or 304) resets its failures; blocked and failed
-    count them."""
+    count them. A listing read keeps its first page's validators for the next conditional GET."""
     row = session.get(ListingSource, listing_id)
     if row is None:  # removed from the registry during the crawl
         return
@@ -76,6 +77,8 @@ def listing_outcome(session: Session, listing_id: int, status: ListingStatus, no
         row.consecutive_failures, row.block_kind, row.last_ok_at = 0, None, now
         row.first_ok_at = row.first_ok_at or now
         row.adapter = adapter or row.adapter
+        if status == ListingStatus.OK:
+            row.etag, row.last_modified = etag, last_modified
     else:
         row.consecutive_failures += 1
         row.block_kind = block_kind if status == ListingStatus.BLOCKED else None

@@ -128,6 +128,10 @@ class ListingSource(Base):
     adapter: Mapped[str | None] = mapped_column(String(20))  # the site adapter that read it
     block_kind: Mapped[str | None] = mapped_column(String(20))  # a BlockKind, while blocked
     last_error: Mapped[str | None] = mapped_column(Text)  # one line: why the last crawl failed or was blocked
+    # The validators of the first page when it was last read, for this agency: two agencies listed on one
+    # page each read it (a 304 for one says nothing about what the other has recorded).
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[Agency] = relationship(back_populates="listings")
 

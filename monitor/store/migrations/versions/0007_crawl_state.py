@@ -23,6 +23,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("adapter", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("block_kind", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("last_error", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("etag", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("last_modified", sa.Text(), nullable=True))
     op.create_table(
         "http_cache",
         sa.Column("url_hash", sa.String(length=64), nullable=False),
@@ -65,5 +67,5 @@ def downgrade() -> None:
     op.drop_table("crawl_links")
     op.drop_table("http_cache")
     with op.batch_alter_table("listing_sources") as batch:
-        for column in ("last_error", "block_kind", "adapter", "last_ok_at", "first_ok_at"):
+        for column in ("last_modified", "etag", "last_error", "block_kind", "adapter", "last_ok_at", "first_ok_at"):
             batch.drop_column(column)

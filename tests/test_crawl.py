@@ -1,0 +1,114 @@
+"""End to end on the fixture farm (tests/farm): a crawl of realistic government sites served on loopback
+stores the right reports, versions and dates; `deadlines` raises exactly the expected LATE, MISSING and
+SOURCE-BLOCKED; a second crawl of the unchanged farm sends only conditional requests for listings and
+stores nothing; revisions and removals are noticed. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+import pytest
+from farm import DEFAULT_NOW, build_farm
+from sqlalchemy import select
+
+from monitor import timeliness
+from monitor.config import Agency, CrawlConfig, Settings
+from monitor.report import BEIJING
+from monitor.store import Store, models
+from scrapers.crawl import Crawl, Summary
+from scrapers.fetch import Fetcher, Politeness
+
+NOW = DEFAULT_NOW.astimezone(BEIJING) if DEFAULT_NOW.tzinfo else DEFAULT_NOW.replace(tzinfo=BEIJING)
+CONFIG = CrawlConfig(per_host_interval_s=0.02, timeout_s=1.5, first_year=2021, down_after=2, recheck_days=7)
+
+
+@pytest.fixture(scope="module")
+def farm():
+    with build_farm(slow_seconds=4, drip_interval=0.5) as running:
+        yield running
+
+
+@pytest.fixture
+def store(registered, farm) -> Store:
+    return registered([Agency(**entry) for entry in farm.registry()], NOW)
+
+
+def crawl(store: Store, farm, now, **config) -> Summary:
+    intranet = ipaddress.ip_address(farm.address("intranet"))
+    settings = Settings(crawl=CONFIG.model_copy(update=config))
+
+    def fetcher(politeness: Politeness) -> Fetcher:
+        return Fetcher(settings.crawl, politeness, address_allowed=lambda address: address != intranet)
+
+    summary = Crawl(store, settings, now, fetcher=fetcher).run()
+    timeliness.evaluate(store, now, first_year=settings.crawl.first_year, down_after=settings.crawl.down_after)
+    return summary
+
+
+def versions(store: Store) -> dict[tuple[str, int], list[models.Report]]:
+    out: dict[tuple[str, int], list[models.Report]] = {}
+    with store.reading() as session:
+        for row in session.scalars(select(models.Report).order_by(models.Report.version)):
+            out.setdefault((row.agency_id, row.year), []).append(row)
+    return out
+
+
+def open_findings(store: Store, *rules: str) -> set[tuple[str, int, str]]:
+    with store.reading() as session:
+        return {(f.agency_id, f.year, f.rule) for f in session.scalars(select(models.Finding).where(
+            models.Finding.rule.in_(rules), models.Finding.status == models.FindingStatus.OPEN))}
+
+
+def test_a_crawl_of_the_farm_stores_the_reports_and_raises_exactly_the_expected_findings(store, farm):
+    farm.clear()
+    summary = crawl(store, farm, NOW)
+    stored = versions(store)
+    problems = []
+    for agency in farm.expected.values():
+        for year, truth in agency.stored().items():
+            rows = stored.get((agency.id, year))
+            if not rows:
+                problems.append(f"{agency.id} {year}: not stored ({truth.url})")
+                continue
+            first = rows[0]
+            if truth.url and first.url != truth.url:
+                problems.append(f"{agency.id} {year}: stored {first.url}, expected {truth.url}")
+            if truth.published and first.published_day != truth.published:
+                problems.append(f"{agency.id} {year}: published {first.published_day}, expected {truth.published}")
+            if len(rows) != 1 + len(truth.corrections):
+                problems.append(f"{agency.id} {year}: {len(rows)} versions, expected {1 + len(truth.corrections)}")
+        for (agency_id, year), rows in stored.items():
+            if agency_id == agency.id and year not in agency.stored() and year >= 2021:
+                problems.append(f"{agency.id} {year}: stored {rows[0].url}, which is no report of this agency")
+    requested = {f"http://{r.address}{r.target}" for r in farm.requests}
+    for agency in farm.expected.values():
+        for url in agency.never_requested:
+            if url in requested:
+                problems.append(f"{agency.id}: requested {url}, which leaves the agency's site")
+    assert not problems, "\n".join(problems) + f"\n{summary}"
+
+    expected = farm.timeliness(NOW)
+    unsure = expected.unsure
+    late = {(a, y) for a, y, _ in open_findings(store, "LATE")} - unsure
+    missing = {(a, y) for a, y, _ in open_findings(store, "MISSING")} - unsure
+    blocked = {a for a, _, _ in open_findings(store, "SOURCE-BLOCKED")}
+    assert late == expected.late - unsure
+    assert missing == expected.missing - unsure
+    assert blocked == expected.blocked
+
+
+def test_a_second_crawl_of_the_unchanged_farm_stores_nothing_and_asks_conditionally(store, farm):
+    crawl(store, farm, NOW)
+    before = versions(store)
+    farm.clear()
+    summary = crawl(store, farm, NOW + timedelta(days=1))
+    assert summary.new_reports == summary.new_versions == 0
+    assert versions(store).keys() == before.keys()
+    listing_targets = {page for agency in farm.expected.values() if not (agency.blocked or agency.down)
+                       for page in agency.listing}
+    first_pages = [r for r in farm.requests if f"http://{r.address}{r.target}" in listing_targets]
+    assert first_pages and all(r.conditional for r in first_pages), first_pages
+    # the down sites failed twice (down_after = 2): SOURCE-DOWN
+    down = {a for a, _, _ in open_findings(store, "SOURCE-DOWN")}
+    assert down == farm.timeliness(NOW).down
