@@ -119,9 +119,40 @@ def revised(report: Report, context: Context) -> Iterator[Problem]:
         if before.value(t, r, f) != report.value(t, r, f)
     ]
     shown = "；".join(f"{cell_label(*ref.split('.'))}由{_shown(old)}改为{_shown(new)}" for ref, old, new in changed[:5])
-    detail = f"，{len(changed)}个表格数值有变化：{shown}" if changed else "，表格数值未变（正文有改动）"
+    paragraphs = _text_changes(before.sections, report.sections)
+    detail = (f"，{len(changed)}个表格数值有变化：{shown}" if changed
+              else f"，表格数值未变，正文有{len(paragraphs)}处改动" if paragraphs else "，表格和正文均未变（仅版式或附件不同）")
     yield Problem(
         f"{report.year}年度报告在首次采集后被修改{detail}。",
         tuple(ref for ref, _, _ in changed),
-        extra={"changes": [{"cell": ref, "before": old, "after": new} for ref, old, new in changed]},
+        extra={"changes": [{"cell": ref, "before": old, "after": new} for ref, old, new in changed],
+               "paragraphs": paragraphs},
     )
+
+
+_MAX_TEXT_CHANGES, _MAX_CHANGE_CHARS, _MAX_DIFF_SENTENCES = 20, 300, 500
+
+
+def _text_changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
+    """The sentences of the sections that a revision removed or added ({section, before, after}), at
+    most _MAX_TEXT_CHANGES, each clipped: the text diff kept with the REVISED finding."""
+    from difflib import SequenceMatcher
+
+    changes: list[dict[str, str]] = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = _plain_sentences(before.get(key, "")), _plain_sentences(after.get(key, ""))
+        if old == new:
+            continue
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            if tag == "equal":
+                continue
+            changes.append({"section": key, "before": "".join(old[i1:i2])[:_MAX_CHANGE_CHARS],
+                            "after": "".join(new[j1:j2])[:_MAX_CHANGE_CHARS]})
+            if len(changes) >= _MAX_TEXT_CHANGES:
+                return changes
+    return changes
+
+
+def _plain_sentences(text: str) -> list[str]:
+    """A section's sentences as written, at most _MAX_DIFF_SENTENCES (the diff is quadratic in them)."""
+    return [m.group(0) for m in islice(SENTENCE.finditer(text), _MAX_DIFF_SENTENCES)]

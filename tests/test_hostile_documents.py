@@ -829,3 +829,34 @@ def _running(pid: int) -> bool:
             return False
         return True
     return "\nState:\tZ" not in status
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name)
+            if not name.isascii():  # as zip tools on Chinese Windows write it: GBK, no UTF-8 flag
+                info = zipfile.ZipInfo(name.encode("gbk").decode("cp437"))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_attachment_is_read_through_its_report(corpus_dir: Path) -> None:
+    report = (corpus_dir / "weibin-office-2025.txt").read_bytes()
+    data = zip_of({"附件1 说明.txt": "这是说明文字，不是报告。".encode(), "2025年政府信息公开工作年度报告.txt": report})
+    read = parse(data, "http://127.0.0.2/P020260120.zip")
+    assert read.year == 2025 and read.value("applications", "new_received", "total") is not None
+    assert read.source.location == "http://127.0.0.2/P020260120.zip" and read.source.media_type == "text/plain"
+
+
+def test_a_zip_without_a_report_is_refused_in_one_line() -> None:
+    refused(lambda: parse(zip_of({"a.txt": "说明".encode(), "b.png": b"\x89PNG"}), "x.zip"), "没有可读的年度报告")
+    refused(lambda: parse(zip_of({"b.png": b"\x89PNG"}), "x.zip"), "没有网页、PDF 或 Word 文件")
+
+
+def test_a_zip_attachment_bomb_is_stopped_by_the_archive_budget(tmp_path: Path) -> None:
+    data = raw_zip([("report.txt", deflate_bomb(1024 * MB, raw=True), zipfile.ZIP_DEFLATED, 1024, 0)])
+    outcome = parse_in_child(data, tmp_path, memory=512 * MB)
+    assert "ZIP 压缩包" in outcome.get("refused", ""), outcome

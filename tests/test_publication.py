@@ -105,3 +105,19 @@ def test_removed_reports_are_each_a_finding() -> None:
                     "网页返回 HTTP 404"),)
     (removed,) = rules(replace(BASE, first=first("2025-01-20T00:00"), removed=gone))["REMOVED"]
     assert "已从网站撤下（网页返回 HTTP 404" in removed.message and removed.evidence["url"] == gone[0].url
+
+
+def test_revised_keeps_the_text_diff_of_the_changed_paragraphs(corpus_dir) -> None:
+    from monitor.pipeline import read
+    from rules import Context, evaluate
+
+    data = (corpus_dir / "weibin-office-2025.txt").read_text(encoding="utf-8")
+    before = read(data.encode(), "v1.txt")
+    changed = data.replace("构建“科室初审、办公室复审、分管领导终审”三级审核体系", "构建两级审核体系")
+    assert changed != data
+    after = read(changed.encode(), "v2.txt")
+    (revised,) = [f for f in evaluate(after, Context(previous_version=before), ("history",)) if f.rule == "REVISED"]
+    assert "表格数值未变，正文有1处改动" in revised.message
+    (change,) = revised.evidence["paragraphs"]
+    assert change["section"] == "overview"
+    assert "三级审核体系" in change["before"] and "两级审核体系" in change["after"]

@@ -31,12 +31,52 @@ def parse(data: bytes, location: str, content_type: str | None = None) -> Report
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(f"文件过大（{len(data) / 2**20:.1f} MB，上限 {MAX_DOCUMENT_BYTES // 2**20} MB）")
     media_type = sniff(data)
+    if media_type == "application/zip":
+        return _parse_zip(data, location, content_type)
     reader = _READERS.get(media_type)
     if reader is None:
         raise InputError("不是网页、文本、PDF 或 Word 文件（无法识别的二进制内容）")
     document = reader(data, content_type)
     source = Source(location, hashlib.sha256(data).hexdigest(), media_type)
     return build_report(document, source)
+
+
+# A ZIP attachment (a report packed with its annexes): the members that can be reports, those whose
+# name says 年度报告/年报 first, each read until one is a report. Nested archives are not opened.
+_ZIP_REPORT_NAMES = re.compile(r"\.(pdf|docx|doc|wps|html?|txt)$", re.IGNORECASE)
+_MAX_ZIP_TRIES = 10
+
+
+def _parse_zip(data: bytes, location: str, content_type: str | None) -> Report:
+    from monitor.parsing.archive import Archive
+
+    with Archive(data) as archive:
+        names = [name for name in archive.names() if _ZIP_REPORT_NAMES.search(name)]
+        names.sort(key=lambda name: not re.search("年度报告|年报", _zip_name(name)))
+        if not names:
+            raise InputError(f"ZIP 压缩包中没有网页、PDF 或 Word 文件（共 {len(archive.names())} 个文件）")
+        reasons = []
+        for name in names[:_MAX_ZIP_TRIES]:
+            member = archive.read(name)
+            if sniff(member) == "application/zip":
+                continue
+            try:
+                report = parse(member, location, content_type=None)
+            except InputError as exc:  # NotAReport too: the next member may be the report
+                reasons.append(f"{_zip_name(name)}：{exc}")
+                continue
+            report.source = Source(location, hashlib.sha256(data).hexdigest(), report.source.media_type)
+            return report
+    raise NotAReport(f"ZIP 压缩包中没有可读的年度报告（{'；'.join(reasons[:3]) or '只有压缩包'}）")
+
+
+def _zip_name(name: str) -> str:
+    """A member name as its author wrote it: zip tools on Chinese Windows store GBK without the UTF-8
+    flag, which zipfile decodes as CP437."""
+    try:
+        return name.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
 
 
 # The readers of HTML, PDF and Word import their libraries (lxml, pdfplumber/pdfminer,
