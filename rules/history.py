@@ -120,8 +120,12 @@ def revised(report: Report, context: Context) -> Iterator[Problem]:
     ]
     shown = "；".join(f"{cell_label(*ref.split('.'))}由{_shown(old)}改为{_shown(new)}" for ref, old, new in changed[:5])
     paragraphs = _text_changes(before.sections, report.sections)
-    detail = (f"，{len(changed)}个表格数值有变化：{shown}" if changed
-              else f"，表格数值未变，正文有{len(paragraphs)}处改动" if paragraphs else "，表格和正文均未变（仅版式或附件不同）")
+    if changed:
+        detail = f"，{len(changed)}个表格数值有变化：{shown}"
+    elif paragraphs:
+        detail = f"，表格数值未变，正文有{len(paragraphs)}处改动"
+    else:
+        detail = "，表格和正文均未变（仅版式或附件不同）"
     yield Problem(
         f"{report.year}年度报告在首次采集后被修改{detail}。",
         tuple(ref for ref, _, _ in changed),
