@@ -6,6 +6,7 @@ stores nothing; revisions and removals are noticed. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import ipaddress
+import time
 from datetime import timedelta
 
 import pytest
@@ -20,7 +21,10 @@ from scrapers.crawl import Crawl, Summary
 from scrapers.fetch import Fetcher, Politeness
 
 NOW = DEFAULT_NOW.astimezone(BEIJING) if DEFAULT_NOW.tzinfo else DEFAULT_NOW.replace(tzinfo=BEIJING)
-CONFIG = CrawlConfig(per_host_interval_s=0.02, timeout_s=1.5, first_year=2021, down_after=2, recheck_days=7)
+# Short timeouts and a small size cap, so the farm's slow, dripping and endless answers end quickly.
+CONFIG = CrawlConfig(per_host_interval_s=0.02, timeout_s=1.5, max_document_mb=5, first_year=2021, down_after=2,
+                     recheck_days=7)
+DEADLINE_S = 4.0
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,8 @@ def crawl(store: Store, farm, now, **config) -> Summary:
     settings = Settings(crawl=CONFIG.model_copy(update=config))
 
     def fetcher(politeness: Politeness) -> Fetcher:
-        return Fetcher(settings.crawl, politeness, address_allowed=lambda address: address != intranet)
+        return Fetcher(settings.crawl, politeness, address_allowed=lambda address: address != intranet,
+                       deadline_s=DEADLINE_S, sleep=lambda seconds: time.sleep(min(seconds, 0.05)))
 
     summary = Crawl(store, settings, now, fetcher=fetcher).run()
     timeliness.evaluate(store, now, first_year=settings.crawl.first_year, down_after=settings.crawl.down_after)
@@ -112,3 +117,38 @@ def test_a_second_crawl_of_the_unchanged_farm_stores_nothing_and_asks_conditiona
     # the down sites failed twice (down_after = 2): SOURCE-DOWN
     down = {a for a, _, _ in open_findings(store, "SOURCE-DOWN")}
     assert down == farm.timeliness(NOW).down
+
+
+def test_revisions_removals_and_late_publication_are_noticed_on_later_crawls(registered):
+    with build_farm(slow_seconds=4, drip_interval=0.5) as farm:  # its own farm: this test changes it
+        store = registered([Agency(**entry) for entry in farm.registry()], NOW)
+        crawl(store, farm, NOW)
+        assert ("hanweb-edu", 2025, "MISSING") in open_findings(store, "MISSING")
+        revised_url, cells = farm.revise_report("trs-city", 2024)
+        removed_url = farm.expected["gkmlpt-district"].years[2023].url
+        farm.remove(removed_url, from_listing=False)  # the page answers 404, its link stays listed
+        pending = farm.publish_pending("hanweb-edu")
+        farm.clear()
+        later = NOW + timedelta(days=8)  # re-checks are due after recheck_days = 7
+        summary = crawl(store, farm, later)
+        assert summary.new_versions == 1 and summary.new_reports == 1, summary
+
+        stored = versions(store)
+        first, second = stored[("trs-city", 2024)]
+        assert (first.url, second.url) == (revised_url, revised_url)
+        assert second.published_day == first.published_day  # a revision never resets the date
+        with store.reading() as session:
+            (revised,) = session.scalars(select(models.Finding).where(
+                models.Finding.rule == "REVISED", models.Finding.agency_id == "trs-city"))
+            assert revised.year == 2024
+            assert {change["cell"] for change in revised.evidence["changes"]} == set(cells)
+        assert open_findings(store, "REMOVED") == {("gkmlpt-district", 2023, "REMOVED")}
+        assert ("hanweb-edu", 2025) in stored and stored[("hanweb-edu", 2025)][0].url == pending.url
+        assert ("hanweb-edu", 2025, "MISSING") not in open_findings(store, "MISSING")
+        expected = farm.timeliness(later, pending_published=True)
+        assert ("hanweb-edu", 2025) in expected.late
+        assert ("hanweb-edu", 2025, "LATE") in open_findings(store, "LATE")
+        # re-checks were conditional: the unchanged reports answered 304, the revised one 200, the removed 404
+        rechecks = {f"http://{r.address}{r.target}": r.status for r in farm.requests if r.conditional}
+        assert rechecks[revised_url] == 200 and rechecks[removed_url] == 404
+        assert list(rechecks.values()).count(304) >= 20, rechecks
