@@ -12,18 +12,22 @@ validators are kept only after its links are recorded, so an interrupted crawl (
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import Settings
 from monitor.errors import InputError, NotAReport
 from monitor.isolation import DOCUMENT_LIMITS, Broken, Limits, Worker
+from monitor.parsing import page_dates
 from monitor.pipeline import IngestStatus, read, record_unreadable, store_report
 from monitor.report import BEIJING, DateClaim, Report, same_agency
 from monitor.store import Store
@@ -37,6 +41,8 @@ from scrapers.fetch import Fetcher, FetchError, FetchFailure, Politeness, Respon
 from scrapers.model import BlockKind, Candidate, Link, Page, Request
 
 GONE_STATUSES = (404, 410)
+MAX_ATTACHMENTS = 3  # attachments of one page tried as its report
+_REPORT_NAME = re.compile("年度报告|年报")
 
 
 @dataclass
@@ -90,14 +96,19 @@ class Readers:
 
     def read(self, data: bytes, location: str, content_type: str | None) -> Report:
         """Raises InputError (refused), Broken (a limit broken; the worker was replaced)."""
+        report: Report = self.call(read, data, location, content_type)
+        return report
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` in an idle worker: its exceptions are raised here, Broken when it broke a
+        limit."""
         worker = self.idle.get()
         try:
             if worker is None:
                 worker = Worker(self.limits)
                 with self.lock:
                     self.started.append(worker)
-            report: Report = worker.call(read, data, location, content_type)
-            return report
+            return worker.call(function, *args)
         finally:
             self.idle.put(worker)
 
@@ -149,7 +160,7 @@ class Crawl:
         self.store, self.settings, self.config, self.now = store, settings, settings.crawl, now
         self.politeness = Politeness(self.config.per_host_interval_s)
         self.make_fetcher = fetcher or (lambda politeness: Fetcher(self.config, politeness))
-        self.readers = Readers(readers or 2)
+        self.readers = Readers(readers or min(4, os.cpu_count() or 1))
         self.summary = Summary()
         self.stop = threading.Event()
         self.on_agency = on_agency
@@ -348,7 +359,6 @@ class Crawl:
                 self.summary.add(dead_links=1)
             else:
                 gone = f"网页返回 HTTP {response.status}"
-                self.summary.add(removed=1)
             self._link(agency_id, url, status=outcome, error=error, gone=gone)
             return
         kind = blocked(response, url)
@@ -363,10 +373,12 @@ class Crawl:
         document, data, content_type = url, response.body, response.content_type
         report, reason = self._read(data, document, content_type)
         if report is None or (response_is_page(response) and link_only(_page(response))):
-            attachment = self._attachment(response, candidate)
-            if attachment is not None:
+            attached = self._attachment(response)
+            if attached is not None:
+                attachment, attached_report = attached
                 document, data, content_type = attachment.url, attachment.body, attachment.content_type
-                report, reason = self._read(data, document, content_type)
+                report, reason = attached_report, None
+                report.published.extend(self._page_dates(response))  # the page dates its attachment
         if report is None:
             outcome = LinkStatus.UNREADABLE
             self.summary.add(unreadable=1)
@@ -409,22 +421,33 @@ class Crawl:
         except Broken as exc:
             return None, str(exc)
 
-    def _attachment(self, page: Response, candidate: Candidate | None) -> Response | None:
+    def _attachment(self, page: Response) -> tuple[Response, Report] | None:
         """The report attached to a page that is only a link to it (or that could not be read): the
-        first attachment that answers."""
+        first of its attachments that reads as a report, those whose name says 年度报告 or 年报 first,
+        at most MAX_ATTACHMENTS of them."""
         if not response_is_page(page):
             return None
-        for item in attachments(_page(page)):
-            if not same_site(item.url, page.url):
-                continue
+        found = [item for item in attachments(_page(page)) if same_site(item.url, page.url)]
+        found.sort(key=lambda item: not _REPORT_NAME.search(item.title))
+        for item in found[:MAX_ATTACHMENTS]:
             try:
                 response = self._fetcher().fetch(Request(item.url))
             except FetchError as exc:
                 self.summary.problem(f"{item.url}: {exc}")
                 continue
-            if response.status < 400 and blocked(response, item.url) is None:
-                return response
+            if response.status >= 400 or blocked(response, item.url) is not None:
+                continue
+            report, _ = self._read(response.body, item.url, response.content_type)
+            if report is not None:
+                return response, report
         return None
+
+    def _page_dates(self, page: Response) -> list[DateClaim]:
+        try:
+            claims: list[DateClaim] = self.readers.call(page_dates, page.body, page.url, page.content_type)
+        except (InputError, Broken):
+            return []
+        return claims
 
     def _link(self, agency_id: str, url: str, *, status: LinkStatus | None = None, error: str | None = None,
               gone: str | None = None, report_id: int | None = None, validators: Response | None = None) -> None:
@@ -438,7 +461,9 @@ class Crawl:
             if report_id is not None:
                 row.report_id = report_id
             if gone is not None:
-                row.gone_at, row.gone_reason = self.now, gone
+                if row.gone_at is None:  # gone since the first time it was found gone
+                    row.gone_at, row.gone_reason = self.now, gone
+                    self.summary.add(removed=row.status == LinkStatus.STORED.value)
             elif row.gone_reason != records.GONE_FROM_LISTING:
                 row.gone_at = row.gone_reason = None
             if validators is not None:

@@ -15,7 +15,7 @@ from monitor.parsing.sections import split_sections
 from monitor.parsing.sniff import DOCX_MEDIA_TYPE, sniff
 from monitor.parsing.tables import read_tables
 from monitor.parsing.text import parse_text
-from monitor.report import UNREAD_TABLE, CellIssue, Report, Source, period_year, title_parts
+from monitor.report import UNREAD_TABLE, CellIssue, DateClaim, Report, Source, period_year, title_parts
 from monitor.template import TABLE_KEYS, TABLE_ROWS
 
 # Structure of reports under the old 条例 (2008–2018): free-form, no 勾稽 table.
@@ -39,6 +39,13 @@ def parse(data: bytes, location: str, content_type: str | None = None) -> Report
     document = reader(data, content_type)
     source = Source(location, hashlib.sha256(data).hexdigest(), media_type)
     return build_report(document, source)
+
+
+def page_dates(data: bytes, location: str, content_type: str | None = None) -> list[DateClaim]:
+    """The publication dates a web page claims (meta, visible 「发布时间」, URL) whether or not it is a
+    report: the page whose report is its attachment dates the attachment. Raises InputError."""
+    document = _read_html(data, content_type)
+    return date_claims(document.meta, document.page_text or document.text, document.meta.get("url") or location)
 
 
 # A ZIP attachment (a report packed with its annexes): the members that can be reports, those whose
