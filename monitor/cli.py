@@ -37,6 +37,17 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "deadlines": ("monitor.cli_crawl:deadlines",
                   "Evaluate LATE, MISSING, UNDATED, REMOVED, SOURCE-BLOCKED and SOURCE-DOWN for every agency as "
                   "of --now (default: now) and record the findings."),
+    "send": ("monitor.cli_alerts:send",
+             "Deliver the queued alert mails (SMTP, or .eml files in the outbox without smtp_host); undelivered "
+             "ones stay queued."),
+    "run": ("monitor.cli_service:run",
+            "The background service: crawl, deadlines, send and re-check on the configured schedule, until "
+            "SIGTERM or Ctrl-C."),
+    "status": ("monitor.cli_service:status",
+               "The service's next run times, its last runs and their outcomes, and the mail outbox."),
+    "demo": ("monitor.cli_demo:demo",
+             "Serve a bundled sample site farm and a local mail server on loopback, run one full cycle and "
+             "print the mails delivered."),
     "reports": ("monitor.cli_audit:reports_command",
                 "List stored report versions: one row per agency-year-version."),
     "findings": ("monitor.cli_audit:findings_group", "List stored findings, or triage one (confirm, dismiss)."),

@@ -149,17 +149,56 @@ class DatabaseConfig(_Strict):
 class MailConfig(_Strict):
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)
-    starttls: bool = False
-    username: str | None = None
+    starttls: bool = False  # STARTTLS after connecting (usually port 587)
+    tls: bool = False  # implicit TLS from the start (SMTPS, usually port 465)
+    username: str | None = None  # the password comes from MONITOR_SMTP_PASSWORD
     sender: str = "合规监测 <monitor@localhost>"
     outbox_dir: Annotated[str, Field(min_length=1)] = DEFAULT_OUTBOX_DIR
     repeat_after_days: int = Field(7, ge=1)
+    remind_days: int = Field(7, ge=0, le=60)  # reminders this many days before a deadline (0: none)
+    timeout_s: float = Field(30, gt=0, allow_inf_nan=False)
+    max_attempts: int = Field(8, ge=1, le=100)  # deliveries tried (with backoff) before a mail is given up
+
+    @model_validator(mode="after")
+    def _tls(self) -> MailConfig:
+        if self.starttls and self.tls:
+            raise ValueError("starttls 与 tls 只能选一个（587 端口用 starttls，465 端口用 tls）")
+        return self
 
 
 class ScheduleConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     crawl: str = "0 7 * * *"
     deadlines: str = "30 7 * * *"
+    send: str = "0 8 * * *"  # deliver the queued alerts
+    recheck: str = "0 3 * * 0"  # fetch known reports again (conditional GET) to notice revisions and removals
+    crawl_jitter_s: int = Field(600, ge=0, le=86_400)  # a crawl starts up to this many seconds late
+    run_at_start: bool = True  # one cycle (crawl, deadlines, send) when the service starts
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"不是时区名称：{value}（例如 Asia/Shanghai）") from None
+        return value
+
+    @field_validator("crawl", "deadlines", "send", "recheck")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != 5:
+            raise ValueError(f"不是 cron 表达式（应为 5 个字段：分 时 日 月 星期）：{value}")
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
+        except ValueError as exc:
+            raise ValueError(f"cron 表达式无效（{exc}）：{value}") from None
+        return value
 
 
 class CrawlConfig(_Strict):

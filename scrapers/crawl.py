@@ -163,13 +163,17 @@ class Crawl:
         self.readers = Readers(readers or min(4, os.cpu_count() or 1))
         self.summary = Summary()
         self.stop = threading.Event()
+        self.read_listings = True
         self.on_agency = on_agency
         self.local = threading.local()
         self.fetchers: list[Fetcher] = []
         self.lock = threading.Lock()
 
     # --- the whole crawl ------------------------------------------------------------------------------
-    def run(self, agency_ids: Iterable[str] | None = None) -> Summary:
+    def run(self, agency_ids: Iterable[str] | None = None, *, listings: bool = True) -> Summary:
+        """Crawl the agencies (all, or those named); `listings=False`: only re-check their known reports
+        that are due (the service's re-check job)."""
+        self.read_listings = listings
         with self.store.reading() as session:
             work = [Target(agency.id, agency.name, tuple(Source(s.id, s.url, s.etag, s.last_modified)
                                                           for s in sources))
@@ -218,7 +222,7 @@ class Crawl:
     def agency(self, target: Target, read: dict[str, ListingRead]) -> None:
         """Crawl one agency's listings (`read`: the listings of its site already read in this crawl),
         then re-check its known reports that are due."""
-        for source in target.sources:
+        for source in target.sources if self.read_listings else ():
             if self.stop.is_set():
                 return
             result = read.get(source.url) or self.listing(source)

@@ -123,8 +123,9 @@ def test_toml_syntax_errors_in_chinese_with_line_and_column(tmp_path, text, line
 def test_unknown_keys_are_refused_and_the_known_ones_listed(tmp_path):
     path = _write(tmp_path, '[mail]\nsmtp-host = "x"\n[databse]\nurl = "sqlite:///a.db"\n')
     lines = _refused(path)
-    assert _line(lines, "mail.smtp-host").endswith("未知的配置项（此处可用：smtp_host、smtp_port、starttls、username、"
-                                                   "sender、outbox_dir、repeat_after_days）")
+    assert _line(lines, "mail.smtp-host").endswith("未知的配置项（此处可用：smtp_host、smtp_port、starttls、tls、"
+                                                   "username、sender、outbox_dir、repeat_after_days、remind_days、"
+                                                   "timeout_s、max_attempts）")
     assert "未知的配置项（此处可用：database、mail、schedule、crawl、agency）" in _line(lines, "databse")
 
 

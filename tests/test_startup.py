@@ -13,7 +13,8 @@ import click
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "monitor/samples/weibin-office-2025.txt"
-ALL_COMMANDS = ("agencies", "check", "crawl", "deadlines", "export", "findings", "history", "ingest", "init", "reports")
+ALL_COMMANDS = ("agencies", "check", "crawl", "deadlines", "demo", "export", "findings", "history", "ingest", "init",
+                "reports", "run", "send", "status")
 # The database, export and document-format libraries: none is needed to check a text file.
 HEAVY = frozenset(("sqlalchemy", "alembic", "pydantic", "pydantic_core", "openpyxl", "psycopg", "pdfplumber",
                    "pdfminer", "pypdfium2", "docx"))
