@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/report.py [--write docs/performance.md] [--postgres [URL]]
                                      [--n 200] [--documents 4] [--agencies 3000] [--reports 300] [--repeat 3]
+                                     [--crawl-agencies 2000] [--crawl-hosts 50] [--crawl-interval 0.5]
 
 The defaults finish in a few minutes on two cores; raise --n, --documents, --agencies and --reports
 for a larger run. A benchmark that fails is reported as failed in the page; the others still run.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import check_throughput
 import common
+import crawl
 import document_formats
 import fuzz
 import history
@@ -49,6 +51,12 @@ monitor adds:
   span storms, broken DOCX and PDF), each in a child process with a CPU and memory limit: outcome
   classes, the slowest and heaviest inputs, and the time at size N and 2N of each pathological
   family (about 2: linear).
+- **crawl** (`bench/crawl.py`): `monitor crawl` twice over a farm of loopback sites served by a
+  process of its own (2,000 agencies on 50 hosts by default): the first sweep stores every report, the
+  second finds nothing changed. Floor: politeness, one request at a time per host with
+  `per_host_interval_s` between them, counted both as the issue does (agencies per host × interval)
+  and as the requests the busiest host received × interval; also requests per agency and per
+  listing, bytes, peak RSS, and a check from the farm's log that no host's interval was ever cut short.
 """
 
 
@@ -93,6 +101,8 @@ def page(args: argparse.Namespace) -> str:
             "" if args.postgres else "\n\nPostgreSQL: not measured (run `bench/report.py --postgres`).")),
         ("Start-up", startup_section),
         ("Fuzzing", lambda: fuzz.to_markdown(fuzz.measure(count=args.fuzz, seed=1, progress=False))),
+        ("Crawl", lambda: crawl.to_markdown(crawl.measure(
+            agencies=args.crawl_agencies, hosts=args.crawl_hosts, interval=args.crawl_interval, progress=False))),
     ]
     sections = [header]
     for title, run in benchmarks:
@@ -118,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the history database on PostgreSQL too ({history.PG_URL})")
     parser.add_argument("--fuzz", type=int, default=2000,
                         help="hostile inputs for bench/fuzz.py (default 2000; the issue's full run: 10000)")
+    parser.add_argument("--crawl-agencies", type=int, default=2000,
+                        help="agencies of the crawl farm (default 2000: about 3 minutes for both sweeps)")
+    parser.add_argument("--crawl-hosts", type=int, default=50, help="hosts of the crawl farm (default 50)")
+    parser.add_argument("--crawl-interval", type=float, default=0.5,
+                        help="per_host_interval_s of the crawl benchmark (default 0.5)")
     args = parser.parse_args(argv)
     text = page(args)
     if args.write:

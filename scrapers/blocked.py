@@ -69,8 +69,14 @@ def blocked(response: Response, requested_url: str | None = None) -> BlockKind |
 
 
 def _small_page(response: Response, challenge: bool) -> BlockKind | None:
-    """CHALLENGE, CAPTCHA or SOFT_404 for a page of little visible text."""
-    text = _visible_text(response.text())
+    """CHALLENGE, CAPTCHA or SOFT_404 for a page of little visible text. The page is parsed for its
+    visible text only when its markup holds one of the signals (most pages hold none)."""
+    html = response.text()
+    signals = (_CODE.search(html) or _CODE_FIELD.search(response.body) or _SLIDER.search(html)
+               or _SOFT_404.search(html))
+    if not challenge and not signals:
+        return None
+    text = _visible_text(html)
     if len(text) >= SHORT_TEXT:
         return None
     if challenge:

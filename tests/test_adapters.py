@@ -506,3 +506,10 @@ def test_same_site(url: str, site: str, expected: bool) -> None:
 def test_trs_and_vsb_modules_share_the_generic_reading() -> None:
     page = html('<ul><li><a href="a.html">a</a><span>2025-01-01</span></li></ul>')
     assert trs.parse(page).links == vsb.parse(page).links == generic.parse(page).links
+
+
+def test_a_folder_named_with_digits_that_are_no_report_year_is_no_sublisting() -> None:
+    # the bench farm's agency folders a1900/ … a1999/ were read as year folders and fetched (404)
+    page = html('<a href="../">a1921</a><a href="/a1921/">返回</a><a href="nb_2024n/">2024年</a>',
+                url="http://127.0.0.2:8000/a1921/zfxxgknb/index.html")
+    assert urls(parse_listing(page).sublistings) == ["http://127.0.0.2:8000/a1921/zfxxgknb/nb_2024n/"]

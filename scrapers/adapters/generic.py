@@ -44,7 +44,8 @@ _ARROWS = frozenset("<>«»‹›")
 _PAGER_STRIP = "[]【】()（）<>«»‹› "
 # Year sub-listings: the link text is a year; or the href's last folder is a year slug (nb_2024n/, gknb2024/).
 _YEAR_TEXT = re.compile(r"^(?:19|20)\d{2}\s?年?度?$")
-_YEAR_SLUG = re.compile(r"^[a-z_-]{0,12}(?:19|20)\d{2}[a-z_-]{0,12}$", re.I)
+# (A report year is 2008 or later: a folder such as a1921/ is no year.)
+_YEAR_SLUG = re.compile(r"^[a-z_-]{0,12}20(?:0[89]|[1-9]\d)[a-z_-]{0,12}$", re.I)
 _INDEX_FILE = re.compile(r"^(?:index|default|list)\w{0,10}\.s?html?$", re.I)
 _COLUMN_WORDS = ("年报", "年度报告")
 # Paths of articles and files, never sub-listings (TRS t-date, Hanweb art_, VSB info/, gkmlpt post_).
