@@ -30,11 +30,17 @@ class StoreError(Exception):
     """The database cannot be used; the message names it and says why, in one line."""
 
 
+# Connections a process may open: the crawl's threads (`hosts_in_parallel`, up to 256) each hold one
+# while they store, and wait for one rather than fail when all are taken.
+POOL = {"pool_size": 5, "max_overflow": 64, "pool_timeout": 300}
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL journaling and foreign keys on every connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        in_memory = parsed.database in (None, "", ":memory:")  # one connection per thread, no pool to size
+        engine = create_engine(parsed, connect_args={"timeout": 30}, **({} if in_memory else POOL))
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
@@ -47,7 +53,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":  # the driver installed is psycopg 3
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **POOL)
 
 
 @dataclass
