@@ -9,7 +9,9 @@ run goes on with the next document.
 
 from __future__ import annotations
 
+import queue
 import resource
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -128,3 +130,32 @@ class Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+
+
+class Pool:
+    """`count` workers shared by threads: a call takes an idle worker (started on first use) or waits
+    for one. A worker that broke a limit is replaced by its own `call`."""
+
+    def __init__(self, count: int, limits: Limits = DOCUMENT_LIMITS) -> None:
+        self.limits = limits
+        self.idle: queue.Queue[Worker | None] = queue.Queue()
+        for _ in range(count):
+            self.idle.put(None)
+        self.started: list[Worker] = []
+        self.lock = threading.Lock()
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` in an idle worker (see Worker.call)."""
+        worker = self.idle.get()
+        try:
+            if worker is None:
+                worker = Worker(self.limits)
+                with self.lock:
+                    self.started.append(worker)
+            return worker.call(function, *args)
+        finally:
+            self.idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self.started:
+            worker.close()

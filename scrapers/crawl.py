@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,12 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import Settings
 from monitor.errors import InputError, NotAReport
-from monitor.isolation import DOCUMENT_LIMITS, Broken, Limits, Worker
+from monitor.isolation import Broken, Pool
 from monitor.parsing import page_dates
 from monitor.pipeline import IngestStatus, read, record_unreadable, store_report
 from monitor.report import BEIJING, DateClaim, Report, same_agency
@@ -82,41 +80,6 @@ class Summary:
             "unchanged_reports", "unreadable", "dead_links", "removed", "errors", "requests", "bytes", "interrupted")}
 
 
-class Readers:
-    """Worker processes that read documents (bytes → Report) under `limits`, shared by the crawl's
-    threads: a thread takes an idle worker, or waits for one."""
-
-    def __init__(self, count: int, limits: Limits = DOCUMENT_LIMITS) -> None:
-        self.limits = limits
-        self.idle: queue.Queue[Worker | None] = queue.Queue()
-        for _ in range(count):
-            self.idle.put(None)  # started on first use
-        self.started: list[Worker] = []
-        self.lock = threading.Lock()
-
-    def read(self, data: bytes, location: str, content_type: str | None) -> Report:
-        """Raises InputError (refused), Broken (a limit broken; the worker was replaced)."""
-        report: Report = self.call(read, data, location, content_type)
-        return report
-
-    def call(self, function: Callable[..., Any], *args: Any) -> Any:
-        """`function(*args)` in an idle worker: its exceptions are raised here, Broken when it broke a
-        limit."""
-        worker = self.idle.get()
-        try:
-            if worker is None:
-                worker = Worker(self.limits)
-                with self.lock:
-                    self.started.append(worker)
-            return worker.call(function, *args)
-        finally:
-            self.idle.put(worker)
-
-    def close(self) -> None:
-        for worker in self.started:
-            worker.close()
-
-
 @dataclass(frozen=True)
 class Source:
     """A listing page of an agency, with the validators of its last read for this agency."""
@@ -160,7 +123,7 @@ class Crawl:
         self.store, self.settings, self.config, self.now = store, settings, settings.crawl, now
         self.politeness = Politeness(self.config.per_host_interval_s)
         self.make_fetcher = fetcher or (lambda politeness: Fetcher(self.config, politeness))
-        self.readers = Readers(readers or min(4, os.cpu_count() or 1))
+        self.readers = Pool(readers or min(4, os.cpu_count() or 1))
         self.summary = Summary()
         self.stop = threading.Event()
         self.read_listings = True
@@ -417,7 +380,8 @@ class Crawl:
 
     def _read(self, data: bytes, location: str, content_type: str | None) -> tuple[Report | None, str | None]:
         try:
-            return self.readers.read(data, location, content_type), None
+            report: Report = self.readers.call(read, data, location, content_type)
+            return report, None
         except NotAReport as exc:
             return None, str(exc)
         except InputError as exc:
