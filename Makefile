@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 LOCK := requirements.lock
 
-.PHONY: run test lint docs bench lock libreoffice clean
+.PHONY: run demo test lint docs bench lock libreoffice chromium clean
 
 # Installs exactly the versions of requirements.lock (pip constraints: every runtime and dev
 # dependency, transitively), so a fresh machine tests what was tested. `make lock` refreshes it.
@@ -32,12 +32,21 @@ lock:
 	  "$$tmp/venv/bin/pip" freeze --exclude-editable --exclude annual-report-monitor; } > "$$tmp/lock" && \
 	cp "$$tmp/lock" $(LOCK) && echo "wrote $(LOCK): $$(grep -cv '^#' $(LOCK)) pinned packages"
 
-# Until the scheduled service exists, `make run` runs the monitor's main job as far as it exists:
-# migrate the embedded SQLite database, store the bundled sample report, list what was found.
+# The service with the configuration of ./monitor.toml, else the embedded defaults (SQLite and an .eml
+# outbox in the per-user data folder, the bundled registry of real agencies): create or migrate the
+# database, say where everything is, then `monitor run` in the foreground until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/monitor init
-	$(BIN)/monitor ingest monitor/samples/weibin-office-2025.txt --agency weibin-office
-	$(BIN)/monitor findings
+	@$(BIN)/python -c 'from monitor.config import load_settings; from monitor.store.database import display_url; \
+	s = load_settings(); m = s.mail; \
+	print("数据库：" + display_url(s.database.url)); \
+	print("邮件：" + (f"SMTP {m.smtp_host}:{m.smtp_port}" if m.smtp_host else f"写入 {m.outbox_dir}（.eml 文件）")); \
+	print("日志：本终端（stderr）；各次运行的结果：$(BIN)/monitor status；按 Ctrl-C 停止")'
+	$(BIN)/monitor run
+
+# A bundled sample site farm and a mail server on loopback, one full cycle, the mails printed (offline).
+demo: $(STAMP)
+	$(BIN)/monitor demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -64,6 +73,18 @@ libreoffice:
 	dpkg-query -W -f '$${Status}' fonts-wqy-microhei 2>/dev/null | grep -q 'install ok installed' || \
 	  missing="$$missing fonts-wqy-microhei"; \
 	if [ -z "$$missing" ]; then echo "LibreOffice and fonts-wqy-microhei are installed"; exit 0; fi; \
+	echo "installing:$$missing"; \
+	apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+# Debian's headless Chromium, for the test that renders an alert mail to a screenshot, and the CJK
+# font it needs. Installs whichever of the two is missing. Needs root and apt.
+chromium:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	dpkg-query -W -f '$${Status}' fonts-wqy-microhei 2>/dev/null | grep -q 'install ok installed' || \
+	  missing="$$missing fonts-wqy-microhei"; \
+	if [ -z "$$missing" ]; then echo "Chromium and fonts-wqy-microhei are installed"; exit 0; fi; \
 	echo "installing:$$missing"; \
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing

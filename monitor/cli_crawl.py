@@ -21,16 +21,18 @@ COUNT_WORDS = {"opened": "新发现", "seen": "仍存在", "reopened": "再次�
 
 
 def evaluate_deadlines(store: Store, settings: Settings, now: datetime, agency_ids: list[str] | None) -> str:
-    """Run the publication rules and describe the outcome in one line."""
+    """Run the publication rules, queue the alerts due, and describe the outcome in one line."""
     from monitor import timeliness
+    from monitor.alerts import queue_alerts
 
     result = timeliness.evaluate(store, now, first_year=settings.crawl.first_year,
                                  down_after=settings.crawl.down_after, agency_ids=agency_ids)
     rules = "，".join(f"{RULE_WORDS.get(rule, rule)}（{rule}）{count}"
                      for rule, count in sorted(result.by_rule.items()))
     counts = "，".join(f"{COUNT_WORDS[key]} {value}" for key, value in result.counts.items() if value)
+    queued = queue_alerts(store, settings, now)
     return (f"期限检查（{now.astimezone(UTC).isoformat(timespec='seconds')}）：{result.agency_years} 个机关年度；"
-            f"{rules or '没有发现问题'}" + (f"；{counts}" if counts else ""))
+            f"{rules or '没有发现问题'}" + (f"；{counts}" if counts else "") + f"；{queued.summary()}")
 
 
 @click.command()

@@ -36,7 +36,7 @@ from monitor.template import all_cells
 NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 OFFICE = Agency(id="weibin-office", name="卫滨区人民政府办公室", kind="department", region="河南省/新乡市/卫滨区",
                 supervisors=["gkb@example.org"])
-EARLIER_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+EARLIER_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 
 @pytest.fixture

@@ -320,20 +320,65 @@ class FindingEvent(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
 
 
+class AlertKind(StrEnum):
+    """What an alert tells its recipient."""
+
+    NEW = "new"  # a problem mailed for the first time
+    REPEAT = "repeat"  # still open after the repeat interval, or open again after a 「已纠正」 notice
+    RESOLVED = "resolved"  # the 「已纠正」 notice of a problem that was mailed
+    REMINDER = "reminder"  # a deadline is near and the agency has published no report yet
+
+
+class MailStatus(StrEnum):
+    """Where a digest mail of the outbox stands."""
+
+    QUEUED = "queued"  # stored, not delivered yet (maybe failed, retried at next_attempt_at)
+    SENT = "sent"  # the SMTP server accepted it, or its .eml file was written
+    GIVEN_UP = "given-up"  # refused for good (SMTP 5xx) or max_attempts reached
+
+
 class Alert(Base):
-    """The mail outbox: one row per finding notice per recipient, kept until delivered."""
+    """One notice for one recipient: of a finding (new, repeat, resolved), or a deadline reminder of the
+    agency-year it names (`agency_id`, `year`; NULL for a finding's alert, whose finding names them).
+    Queued with `mail_id` NULL; a send puts it into a digest mail, whose delivery time and attempts it
+    mirrors (`sent_at`, `attempts`, `last_error`). Kept after delivery."""
 
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_unsent", "sent_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE", name="fk_alerts_agency_id_agencies"))
+    year: Mapped[int | None]
     recipient: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))  # new | repeat | resolved
+    kind: Mapped[str] = mapped_column(String(20))  # an AlertKind
     created_at: Mapped[datetime]
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("mails.id", name="fk_alerts_mail_id_mails"), index=True)
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Mail(Base):
+    """The outbox: one digest for one recipient, stored with its exact MIME bytes before delivery and
+    marked sent only once delivered, so that none is lost and a re-delivery is the same message."""
+
+    __tablename__ = "mails"
+    __table_args__ = (Index("ix_mails_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # the message as sent (RFC 5322, CRLF line ends)
+    status: Mapped[str] = mapped_column(String(20))  # a MailStatus
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]  # a queued mail is not tried before (NULL: at once)
+    sent_at: Mapped[datetime | None]
+    given_up_at: Mapped[datetime | None]
 
 
 class Run(Base):
