@@ -192,10 +192,10 @@ class ScheduleConfig(_Strict):
         fields = value.split()
         if len(fields) != 5:
             raise ValueError(f"不是 cron 表达式（应为 5 个字段：分 时 日 月 星期）：{value}")
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.service.schedule import cron_trigger  # cron's meaning: 0 and 7 are Sunday
 
         try:
-            CronTrigger.from_crontab(value, timezone="Asia/Shanghai")
+            cron_trigger(value, "Asia/Shanghai")
         except ValueError as exc:
             raise ValueError(f"cron 表达式无效（{exc}）：{value}") from None
         return value

@@ -339,3 +339,17 @@ def test_embedded_defaults_live_in_the_user_data_directory(tmp_path):
 
 # --- years ---------------------------------------------------------------------------------------
 
+
+
+@pytest.mark.parametrize(("expression", "accepted"), [
+    ("0 3 * * 0", True), ("0 3 * * 7", True), ("0 3 * * sun", True), ("0 3 1 * 1-5", True),
+    ("0 3 * * 8", False), ("61 3 * * *", False), ("0 3 * *", False),
+])
+def test_cron_expressions_are_read_as_cron_reads_them(tmp_path, expression, accepted):
+    path = _write(tmp_path, f'[schedule]\nrecheck = "{expression}"\n')
+    if accepted:
+        assert load_settings(path).schedule.recheck == expression
+    else:
+        with pytest.raises(ConfigError) as refused:
+            load_settings(path)
+        assert "schedule.recheck" in str(refused.value) and "\n" not in str(refused.value).strip()
