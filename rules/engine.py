@@ -107,9 +107,9 @@ def rule(
     return register
 
 
-def evaluate(report: Report, context: Context | None = None, scopes: tuple[str, ...] = ("document", "history")
-             ) -> list[Finding]:
-    """Run every registered rule of the given scopes over one report (history rules stay silent
-    without stored reports in the context)."""
+def evaluate(subject: Report | Any, context: Context | None = None,
+             scopes: tuple[str, ...] = ("document", "history")) -> list[Finding]:
+    """Run every registered rule of the given scopes over one subject: a report (history rules stay
+    silent without stored reports in the context), or for the publication rules a Publication."""
     context = context or Context()
-    return [finding for item in REGISTRY.values() if item.scope in scopes for finding in item.run(report, context)]
+    return [finding for item in REGISTRY.values() if item.scope in scopes for finding in item.run(subject, context)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from monitor.report import BEIJING
-from rules.engine import Context, Finding, Problem, Severity, rule
+from rules.engine import Context, Finding, Problem, Severity, evaluate, rule
 
 BLOCK_NAMES = {
     "challenge": "反爬虫验证（需执行脚本或设置 Cookie）",
@@ -218,8 +218,4 @@ def source_down(subject: Publication, context: Context) -> Iterator[Problem]:
 
 def evaluate_publication(subject: Publication) -> list[Finding]:
     """Every publication rule over one agency-year."""
-    from rules.engine import REGISTRY
-
-    context = Context(kind=subject.kind, agency_name=subject.agency_name)
-    return [finding for item in REGISTRY.values() if item.scope == "publication"
-            for finding in item.run(subject, context)]
+    return evaluate(subject, Context(kind=subject.kind, agency_name=subject.agency_name), ("publication",))

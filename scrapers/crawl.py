@@ -23,14 +23,14 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from monitor.config import Settings
-from monitor.errors import InputError, NotAReport
+from monitor.errors import InputError
 from monitor.isolation import Broken, Pool
 from monitor.parsing import page_dates
 from monitor.pipeline import IngestStatus, read, record_unreadable, store_report
 from monitor.report import BEIJING, DateClaim, Report, same_agency
 from monitor.store import Store
 from monitor.store import crawl as records
-from monitor.store.models import Agency, LinkStatus, ListingStatus
+from monitor.store.models import CrawlLink, LinkStatus, ListingStatus
 from scrapers import discovery
 from scrapers.adapters import parse_listing
 from scrapers.article import attachments, link_only, same_site
@@ -208,7 +208,7 @@ class Crawl:
                                         etag=first.etag if first else None,
                                         last_modified=first.last_modified if first else None)
         if not self.stop.is_set():
-            self.recheck(target.id)
+            self.recheck(target.id, target.name)
 
     def _own(self, candidates: Iterable[Candidate], name: str) -> Iterator[Candidate]:
         """The candidates to fetch: those whose title names the agency (or no one); those naming another
@@ -304,8 +304,9 @@ class Crawl:
             self.fetch_report(agency_id, name, link.url, candidate)
 
     def fetch_report(self, agency_id: str, name: str, url: str, candidate: Candidate | None,
-                     cache: records.Cached | None = None) -> None:
-        """Fetch a report (conditionally when `cache` is given: a re-check), read it and store it."""
+                     cache: records.Cached | None = None, *, stored: bool = False) -> None:
+        """Fetch a report (conditionally when `cache` is given: a re-check), read it and store it. A
+        link that is `stored` stays so when a re-check cannot read what it finds (a maintenance page)."""
         outcome: LinkStatus | None = None
         error: str | None = None
         gone: str | None = None
@@ -347,7 +348,7 @@ class Crawl:
                 report, reason = attached_report, None
                 report.published.extend(self._page_dates(response))  # the page dates its attachment
         if report is None:
-            outcome = LinkStatus.UNREADABLE
+            outcome = None if stored else LinkStatus.UNREADABLE
             self.summary.add(unreadable=1)
             self.summary.problem(f"{document}: 无法读取：{reason}")
             try:
@@ -368,26 +369,26 @@ class Crawl:
             return
         _dated(report, candidate, self.now)
         try:
-            stored = store_report(self.store, agency_id, report, data, now=self.now, fetched=_fetched(response))
+            ingested = store_report(self.store, agency_id, report, data, now=self.now, fetched=_fetched(response))
         except InputError as exc:
             self.summary.problem(f"{document}: {exc}")
             self._link(agency_id, url, error=str(exc))
             return
-        report_id = stored.report_id
-        self.summary.add(new_reports=stored.status == IngestStatus.NEW, new_versions=stored.status ==
-                         IngestStatus.VERSION, unchanged_reports=stored.status == IngestStatus.UNCHANGED)
+        report_id = ingested.report_id
+        self.summary.add(new_reports=ingested.status == IngestStatus.NEW, new_versions=ingested.status ==
+                         IngestStatus.VERSION, unchanged_reports=ingested.status == IngestStatus.UNCHANGED)
         self._link(agency_id, url, status=LinkStatus.STORED, report_id=report_id, validators=response)
 
     def _read(self, data: bytes, location: str, content_type: str | None) -> tuple[Report | None, str | None]:
+        """The report, or None and why not: refused, a limit broken, or any failure of its reader (one
+        document never stops the agency's crawl)."""
         try:
             report: Report = self.readers.call(read, data, location, content_type)
             return report, None
-        except NotAReport as exc:
+        except (InputError, Broken) as exc:
             return None, str(exc)
-        except InputError as exc:
-            return None, str(exc)
-        except Broken as exc:
-            return None, str(exc)
+        except Exception as exc:
+            return None, f"读取失败：{type(exc).__name__}: {_first_line(exc)}"
 
     def _attachment(self, page: Response) -> tuple[Response, Report] | None:
         """The report attached to a page that is only a link to it (or that could not be read): the
@@ -439,23 +440,37 @@ class Crawl:
                                  status=validators.status, sha256=_sha(validators.body), now=self.now)
 
     # --- re-checks of known reports ----------------------------------------------------------------------
-    def recheck(self, agency_id: str) -> None:
-        """Fetch again, conditionally, the agency's stored reports not checked for `recheck_days`: a
-        changed one is a new version (REVISED), a 404/410 one is gone (REMOVED)."""
+    def recheck(self, agency_id: str, name: str) -> None:
+        """Fetch again the agency's report links that are due: conditionally, the stored and unreadable
+        ones not checked for `recheck_days` (a changed one is a new version, REVISED; a 404/410 one is
+        gone, REMOVED); dead ones as often; and every link whose last fetch failed, at each crawl (its
+        listing may answer 304 from now on)."""
         due = self.now - timedelta(days=self.config.recheck_days)
         with self.store.reading() as session:
-            rows = [(row.url, row.checked_at) for row in records.links(session, agency_id).values()
-                    if row.status in (LinkStatus.STORED.value, LinkStatus.UNREADABLE.value)]
-            caches = {url: records.cached(session, url) for url, _ in rows}
-            name = session.get(Agency, agency_id)
-            agency_name = name.name if name else ""
-        for url, checked in rows:
+            rows = [row for row in records.links(session, agency_id).values() if _due(row, due, self.now)]
+            work = [(row.url, row.status, _candidate(row)) for row in rows]
+            caches = {url: records.cached(session, url) for url, status, _ in work
+                      if status in (LinkStatus.STORED.value, LinkStatus.UNREADABLE.value)}
+        for url, status, candidate in work:
             if self.stop.is_set():
                 return
-            if checked is not None and checked > due:
-                continue
-            cache = caches.get(url) or records.Cached(None, None, None, None)
-            self.fetch_report(agency_id, agency_name, url, None, cache)
+            cache = (caches.get(url) or records.Cached(None, None, None, None)) if url in caches else None
+            self.fetch_report(agency_id, name, url, candidate, cache, stored=status == LinkStatus.STORED.value)
+
+
+def _due(row: CrawlLink, due: datetime, now: datetime) -> bool:
+    """Whether a report link is fetched again now (see Crawl.recheck)."""
+    if row.status == LinkStatus.PENDING.value:
+        return row.checked_at is None or row.checked_at < now  # not tried yet in this crawl
+    if row.status in (LinkStatus.STORED.value, LinkStatus.UNREADABLE.value, LinkStatus.DEAD.value):
+        return row.checked_at is None or row.checked_at <= due
+    return False
+
+
+def _candidate(row: CrawlLink) -> Candidate:
+    """The candidate a recorded link came from: its title's year, its listed date."""
+    return Candidate(Link(row.url, row.title, row.listed_on, row.listed_raw or ""), row.year,
+                     correction=row.correction)
 
 
 def response_is_page(response: Response) -> bool:

@@ -102,7 +102,7 @@ class FetchFailure(StrEnum):
     TLS = "tls"  # handshake or certificate failure
     TOO_LARGE = "too-large"
     ADDRESS_REFUSED = "address-refused"  # the host resolves to a private, loopback … address
-    ROBOTS = "robots"  # robots.txt forbids it (or could not be read: everything forbidden)
+    ROBOTS = "robots"  # robots.txt forbids it (one that cannot be read forbids all, with its own kind)
     TOO_MANY_REDIRECTS = "too-many-redirects"
     BAD_URL = "bad-url"  # not http(s), no host, malformed
     BAD_RESPONSE = "bad-response"  # an HTTP answer that cannot be read (bad headers, bad compression)
@@ -179,6 +179,8 @@ class RobotsRules:
     parser: Any = None  # protego.Protego
     allow_all: bool = True
     reason: str = ""
+    # Why robots.txt could not be read (the site is down, not forbidding): the refusal's kind.
+    failure: FetchFailure = FetchFailure.ROBOTS
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.parser is None:
@@ -581,7 +583,7 @@ class Fetcher:
         if robots:
             rules = self.politeness.robots(target.origin, lambda: self._load_robots(target))
             if not rules.allows(target.url, self.config.user_agent):
-                raise FetchError(FetchFailure.ROBOTS, rules.reason or "robots.txt 禁止抓取此网址")
+                raise FetchError(rules.failure, rules.reason or "robots.txt 禁止抓取此网址")
         return target
 
     def _load_robots(self, target: _Target) -> RobotsRules:
@@ -589,11 +591,15 @@ class Fetcher:
             response = self._follow(Request(f"{target.origin}/robots.txt"), {}, ROBOTS_MAX_BYTES, truncate=True,
                                     robots=False)
         except FetchError as exc:
-            return RobotsRules(allow_all=False, reason=f"robots.txt 无法读取（{exc}），本次不抓取该网站")
+            return RobotsRules(allow_all=False, reason=f"robots.txt 无法读取（{exc}），本次不抓取该网站",
+                               failure=exc.kind)
         if 400 <= response.status < 500:
             return RobotsRules()
         if not 200 <= response.status < 300:
-            return RobotsRules(allow_all=False, reason=f"robots.txt 返回 HTTP {response.status}，本次不抓取该网站")
+            # 521 is an anti-bot challenge (加速乐): the site is blocked; another status means it is down.
+            blocked = response.status == 521
+            return RobotsRules(allow_all=False, reason=f"robots.txt 返回 HTTP {response.status}，本次不抓取该网站",
+                               failure=FetchFailure.ROBOTS if blocked else FetchFailure.BAD_RESPONSE)
         from protego import Protego
 
         parser = Protego.parse(response.body.decode("utf-8", errors="replace"))

@@ -114,6 +114,10 @@ def test_a_second_crawl_of_the_unchanged_farm_stores_nothing_and_asks_conditiona
                        for page in agency.listing}
     first_pages = [r for r in farm.requests if f"http://{r.address}{r.target}" in listing_targets]
     assert first_pages and all(r.conditional for r in first_pages), first_pages
+    # a report whose download failed is tried again although its listing answered 304
+    failed = {t.url for a in farm.expected.values() for t in a.years.values() if t.status == "error" and t.url}
+    requested = {f"http://{r.address}{r.target}" for r in farm.requests}
+    assert failed and failed <= requested, failed - requested
     # the down sites failed twice (down_after = 2): SOURCE-DOWN
     down = {a for a, _, _ in open_findings(store, "SOURCE-DOWN")}
     assert down == farm.timeliness(NOW).down

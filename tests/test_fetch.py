@@ -318,15 +318,19 @@ def test_robots_missing_allows_everything(serve: Callable[..., Site]) -> None:
         assert fetcher.fetch(Request(site.url("/private"))).status == 200
 
 
-@pytest.mark.parametrize("route", [lambda h: send(h, 500), lambda h: h.connection.close()])
-def test_robots_unreadable_disallows_the_site_for_the_crawl(serve: Callable[..., Site], route: Route) -> None:
+@pytest.mark.parametrize(("route", "kind"), [(lambda h: send(h, 500), FetchFailure.BAD_RESPONSE),
+                                             (lambda h: h.connection.close(), FetchFailure.CONNECTION)])
+def test_robots_unreadable_disallows_the_site_for_the_crawl(serve: Callable[..., Site], route: Route,
+                                                             kind: FetchFailure) -> None:
+    """A site whose robots.txt cannot be read is not crawled, and fails with the site's own failure
+    (a site that is down is SOURCE-DOWN, not SOURCE-BLOCKED by robots.txt)."""
     site = serve()
     site.routes["/robots.txt"] = route
     site.routes["/page"] = ok()
     politeness = Politeness(0)
     with Fetcher(config(), politeness, sleep=[].append) as fetcher:
-        failure(lambda: fetcher.fetch(Request(site.url("/page"))), FetchFailure.ROBOTS)
-        failure(lambda: fetcher.fetch(Request(site.url("/page"))), FetchFailure.ROBOTS)
+        failure(lambda: fetcher.fetch(Request(site.url("/page"))), kind)
+        failure(lambda: fetcher.fetch(Request(site.url("/page"))), kind)
     assert "/page" not in site.paths()
     assert set(site.paths()) == {"/robots.txt"} and len(site.paths()) == 4  # one read (and its retries)
 

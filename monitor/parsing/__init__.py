@@ -64,10 +64,10 @@ def _parse_zip(data: bytes, location: str, content_type: str | None) -> Report:
             raise InputError(f"ZIP 压缩包中没有网页、PDF 或 Word 文件（共 {len(archive.names())} 个文件）")
         reasons = []
         for name in names[:_MAX_ZIP_TRIES]:
-            member = archive.read(name)
-            if sniff(member) == "application/zip":
-                continue
-            try:
+            try:  # an encrypted or damaged member: the next one may be the report
+                member = archive.read(name)
+                if sniff(member) == "application/zip":
+                    continue
                 report = parse(member, location, content_type=None)
             except InputError as exc:  # NotAReport too: the next member may be the report
                 reasons.append(f"{_zip_name(name)}：{exc}")
