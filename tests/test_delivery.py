@@ -483,3 +483,21 @@ def _stored_report(store: Store, agency_id: str) -> int:
         session.add(report)
         session.flush()
         return report.id
+
+
+def test_monitor_send_does_not_deliver_beside_a_running_service(store, tmp_path, database_url):
+    """Two senders at once would mail the same queued digests twice: `monitor send` holds the service's
+    lock while it sends, and refuses in one line while a service (or another send) holds it."""
+    from monitor.service.lock import service_lock
+
+    problems_for(store, tmp_path, "weibin-finance")
+    path = config_file(database_url, tmp_path, free_port())
+    lock = service_lock(store)
+    assert lock.acquire()
+    try:
+        done = subprocess.run([*MONITOR, "send", "--config", str(path), "--now", NOW.isoformat()],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        lock.release()
+    assert done.returncode == 2 and "正在运行" in done.stderr and len(done.stderr.splitlines()) == 1, done
+    assert mails(store) == []  # nothing composed, nothing sent
