@@ -3,8 +3,6 @@ as .eml files (monitor.alerts)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +10,6 @@ from pathlib import Path
 import click
 
 from monitor.cli_data import config_option, fail, now_option, opened, parse_now, settings_from
-from monitor.store import Store
 from monitor.text import printable
 
 
@@ -36,7 +33,11 @@ def send(config_path: Path | None, now_text: str | None) -> None:
     problem = missing_password(settings.mail)
     if problem:
         fail(f"monitor send: {problem}")
-    with opened(settings) as store, _exclusive(store):
+    from monitor.service.lock import exclusive
+
+    with opened(settings) as store, exclusive(store) as mine:
+        if not mine:
+            fail("monitor send: 监测服务（monitor run）或另一个 monitor send 正在运行，邮件由它发送；请稍后再试")
         run_id = runs.start(store, "send", datetime.now(UTC))
         try:
             result = send_alerts(store, settings, now)
@@ -49,21 +50,3 @@ def send(config_path: Path | None, now_text: str | None) -> None:
         click.echo(printable(f"monitor send: {line}"), err=True)
     click.echo(result.summary())
 
-
-@contextmanager
-def _exclusive(store: Store) -> Iterator[None]:
-    """Hold the service's lock while sending, so that no other sender (a running `monitor run`, another
-    `monitor send`) delivers the same queued mails at the same time."""
-    from monitor.service.lock import service_lock
-
-    try:
-        lock = service_lock(store)
-    except ValueError:  # an in-memory database: no other process can share it
-        yield
-        return
-    if not lock.acquire():
-        fail("monitor send: 监测服务（monitor run）或另一个 monitor send 正在运行，邮件由它发送；请稍后再试")
-    try:
-        yield
-    finally:
-        lock.release()

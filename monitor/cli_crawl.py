@@ -65,7 +65,11 @@ def crawl(agency_ids: tuple[str, ...], progress: bool | None, config_path: Path 
 
     now = parse_now(now_text)
     settings = settings_from(config_path)
-    with opened(settings) as store:
+    from monitor.service.lock import exclusive
+
+    with opened(settings) as store, exclusive(store) as mine:
+        if not mine:
+            fail("monitor crawl: 监测服务（monitor run）或另一个 monitor crawl、monitor send 正在运行；请稍后再试")
         _known(store, agency_ids)
         total = _count(store, agency_ids)
         show = sys.stderr.isatty() if progress is None else progress

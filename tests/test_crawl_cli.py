@@ -119,3 +119,20 @@ def test_an_interrupted_crawl_loses_nothing_and_the_next_repeats_nothing_stored(
     fetched = {f"http://{r.address}{r.target}" for r in farm.requests if r.status == 200 and not r.conditional}
     repeated = {url for _, _, _, url in after_kill} & fetched
     assert len(repeated) <= 1, repeated  # at most the document in flight when it was killed
+
+
+def test_a_crawl_by_hand_waits_for_no_one_and_refuses_beside_a_running_service(farm, database_url, tmp_path):
+    from monitor.service.lock import service_lock
+    from monitor.store import open_store
+
+    path = config(farm, database_url, tmp_path, interval=0.02)
+    with open_store(database_url) as store:
+        lock = service_lock(store)
+        assert lock.acquire()
+        try:
+            done = subprocess.run([*MONITOR, "crawl", "--config", str(path), "--now", NOW, "--no-progress"],
+                                  capture_output=True, text=True, timeout=120)
+        finally:
+            lock.release()
+    assert done.returncode == 2 and "正在运行" in done.stderr and len(done.stderr.splitlines()) == 1, done
+    assert stored_count(database_url) == 0

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import os
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -143,3 +144,21 @@ def service_lock(store: Store) -> ServiceLock:
             raise ValueError("内存中的 SQLite 数据库不能运行服务")
         return FileLock(Path(f"{path}.lock"))
     return AdvisoryLock(store.engine)
+
+
+@contextlib.contextmanager
+def exclusive(store: Store) -> Iterator[bool]:
+    """The service's lock held for a command run by hand (`monitor crawl`, `monitor send`): yields
+    False, holding nothing, when a running service or another such command holds it."""
+    try:
+        lock = service_lock(store)
+    except ValueError:  # an in-memory database: no other process can share it
+        yield True
+        return
+    if not lock.acquire():
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
