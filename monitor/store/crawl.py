@@ -149,6 +149,9 @@ def publications(session: Session, now: datetime, *, first_year: int, down_after
         query = query.where(Report.agency_id.in_(ids))
     for agency_id, year, report_id, url, first_seen, published, source in session.execute(query):
         firsts[(agency_id, year)] = FirstVersion(url, first_seen, published, source, report_id)
+    stored_years: dict[str, set[int]] = defaultdict(set)
+    for agency_id, year in firsts:
+        stored_years[agency_id].add(year)
     listed: set[tuple[str, int]] = set()
     removed: dict[tuple[str, int], list[Removed]] = defaultdict(list)
     link_query = select(CrawlLink.agency_id, CrawlLink.year, CrawlLink.status, CrawlLink.url, CrawlLink.title,
@@ -164,7 +167,7 @@ def publications(session: Session, now: datetime, *, first_year: int, down_after
     for agency, sources in agencies:
         state = tuple(Listing(s.url, s.first_ok_at, s.last_ok_at, s.block_kind, s.consecutive_failures, s.last_error)
                       for s in sources)
-        years = set(range(first_year, current + 1)) | {y for (a, y) in firsts if a == agency.id}
+        years = set(range(first_year, current + 1)) | stored_years[agency.id]
         month, day = STATUTORY[agency.kind]
         for year in sorted(years):
             out.append((agency.id, year, Publication(
