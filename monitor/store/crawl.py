@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from monitor import deadlines
@@ -44,15 +45,14 @@ def cached(session: Session, url: str) -> Cached | None:
 
 def remember(session: Session, url: str, *, etag: str | None, last_modified: str | None, status: int,
              sha256: str | None, now: datetime) -> None:
-    """Keep the validators of an answer (a 304 keeps the ones stored)."""
-    key = url_hash(url)
-    row = session.get(HttpCache, key)
-    if row is None:
-        row = HttpCache(url_hash=key, url=url, checked_at=now)
-        session.add(row)
-    row.checked_at, row.status = now, status
+    """Keep the validators of an answer (a 304 keeps the ones stored). One statement, an upsert: two
+    threads may fetch the same URL (a report linked from two agencies' listings) at once."""
+    kept = {"checked_at": now, "status": status}
     if status != 304:
-        row.etag, row.last_modified, row.sha256 = etag, last_modified, sha256
+        kept |= {"etag": etag, "last_modified": last_modified, "sha256": sha256}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(HttpCache).values(url_hash=url_hash(url), url=url, **kept)
+                    .on_conflict_do_update(index_elements=["url_hash"], set_=kept))
 
 
 # --- listings ---------------------------------------------------------------------------------------
