@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from monitor.report import BEIJING
 from scrapers.adapters import generic
 from scrapers.model import Link, ListingPage, Page
 
 NAME = "gkmlpt"
 
-BEIJING = timezone(timedelta(hours=8))
 _SID = re.compile(r"""\bSID["']?\s*[:=]\s*["']?(\d{1,12})""", re.I)
 _SHELL = re.compile(r"""\bSID["']?\s*:\s*["']?\d""")  # the shell's script (SID: '755031'), not any sid=
 _CATEGORY = re.compile(r"""\b(?:catId|cat_id|CATID|categoryId)["']?\s*[:=]\s*["']?(\d{1,12})""")
